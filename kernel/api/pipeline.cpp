@@ -1,0 +1,182 @@
+#include "api/pipeline.hpp"
+
+#include "db/tenant_transaction.hpp"
+#include "http/api_error.hpp"
+#include "http/envelope.hpp"
+#include "log/json_log.hpp"
+
+#include <pqxx/pqxx>
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <stdexcept>
+
+namespace fk::api {
+
+namespace {
+
+bool sane_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (unsigned char c : id) {
+    if (!std::isalnum(c) && c != '.' && c != '_' && c != ':' && c != '-') return false;
+  }
+  return true;
+}
+
+std::string random_uuid() {
+  // Request ids are correlation handles, not secrets: a per-thread PRNG suffices.
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  const std::uint64_t high = (generator() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  const std::uint64_t low = (generator() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx",
+                static_cast<unsigned>(high >> 32), static_cast<unsigned>((high >> 16) & 0xffff),
+                static_cast<unsigned>(high & 0xffff), static_cast<unsigned>(low >> 48),
+                static_cast<unsigned long long>(low & 0xffffffffffffULL));
+  return text;
+}
+
+http::Response render(const Reply& reply, const std::string& request_id) {
+  if (reply.raw_content_type.empty()) {
+    return http::success_response(reply.status, reply.data, request_id);
+  }
+  http::Response response;
+  response.status = reply.status;
+  response.set_header("Content-Type", reply.raw_content_type);
+  response.set_header("X-Request-Id", request_id);
+  response.body = reply.raw_body;
+  return response;
+}
+
+}  // namespace
+
+std::string choose_request_id(const http::Request& request) {
+  if (auto given = request.header("x-request-id"); given && sane_request_id(*given)) {
+    return std::string(*given);
+  }
+  return random_uuid();
+}
+
+Pipeline::Pipeline(PipelineServices services, std::vector<Route> routes)
+    : services_(services), routes_(std::move(routes)) {
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    const auto& route = routes_[i];
+    if (route.permission.empty()) {
+      throw std::invalid_argument("route " + route.method + " " + route.path +
+                                  " declares no permission; every route must declare one");
+    }
+    if (!route.handler) {
+      throw std::invalid_argument("route " + route.method + " " + route.path + " has no handler");
+    }
+    router_.add(route.method, route.path, i);
+  }
+}
+
+http::Response Pipeline::protocol_error(int status, std::string_view code, std::string_view message) {
+  const std::string request_id = random_uuid();
+  log::warn("request rejected by transport",
+            {{"requestId", request_id}, {"status", status}, {"code", code}});
+  services_.metrics.observe_request("-", "(protocol)", status, std::chrono::nanoseconds(0));
+  return http::error_response(status, code, message, request_id);
+}
+
+http::Response Pipeline::handle(http::Request& request) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string request_id = choose_request_id(request);
+  std::string route_label = "(unmatched)";
+  std::string tenant_label;
+
+  http::Response response;
+  try {
+    response = dispatch(request, request_id, route_label, tenant_label);
+  } catch (const http::ApiError& e) {
+    response = http::error_response(e.status(), e.code(), e.what(), request_id, e.details());
+  } catch (const db::PoolUnavailable& e) {
+    log::error("database unavailable", {{"requestId", request_id}, {"error", e.what()}});
+    response = http::error_response(503, "DATABASE_UNAVAILABLE",
+                                    "the database is unavailable; retry shortly", request_id);
+    response.set_header("Retry-After", "1");
+  } catch (const pqxx::broken_connection& e) {
+    log::error("database connection lost", {{"requestId", request_id}, {"error", e.what()}});
+    response = http::error_response(503, "DATABASE_UNAVAILABLE",
+                                    "the database is unavailable; retry shortly", request_id);
+    response.set_header("Retry-After", "1");
+  } catch (const std::exception& e) {
+    // The details stay in the log; the client gets the request id to quote.
+    log::error("unhandled error", {{"requestId", request_id}, {"error", e.what()}});
+    response = http::error_response(500, "INTERNAL_ERROR",
+                                    "internal error; quote the request id to support", request_id);
+  } catch (...) {
+    log::error("unhandled non-standard exception", {{"requestId", request_id}});
+    response = http::error_response(500, "INTERNAL_ERROR",
+                                    "internal error; quote the request id to support", request_id);
+  }
+
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  services_.metrics.observe_request(request.method, route_label, response.status, elapsed);
+  if (log::enabled(log::Level::info)) {
+    nlohmann::json fields = {
+        {"requestId", request_id},
+        {"method", request.method},
+        {"route", route_label},
+        {"status", response.status},
+        {"durationMs", std::chrono::duration<double, std::milli>(elapsed).count()}};
+    if (!tenant_label.empty()) fields["tenantId"] = tenant_label;
+    log::info("request", fields);
+  }
+  return response;
+}
+
+http::Response Pipeline::dispatch(http::Request& request, const std::string& request_id,
+                                  std::string& route_label, std::string& tenant_label) {
+  if (draining_) {
+    auto response = http::error_response(503, "SHUTTING_DOWN", "server is shutting down", request_id);
+    response.set_header("Connection", "close");
+    return response;
+  }
+
+  // Route match: unknown paths and wrong methods answer in the envelope too.
+  auto lookup = router_.find(request.method, request.path);
+  if (!lookup.match) {
+    if (!lookup.allowed.empty()) {
+      std::string allow;
+      for (const auto& method : lookup.allowed) allow += (allow.empty() ? "" : ", ") + method;
+      auto response = http::error_response(405, "METHOD_NOT_ALLOWED",
+                                           "method " + request.method + " is not allowed here",
+                                           request_id, {{"allowed", lookup.allowed}});
+      response.set_header("Allow", allow);
+      return response;
+    }
+    return http::error_response(404, "NOT_FOUND", "no such resource", request_id);
+  }
+  const Route& route = routes_[lookup.match->index];
+  route_label = route.path;
+  RequestContext context(request, request_id, lookup.match->params);
+
+  if (route.scope == Scope::open) return render(route.handler(context), request_id);
+
+  // Authenticate and resolve the tenant.
+  context.tenant_id_ = services_.resolver.resolve(request);
+  tenant_label = context.tenant_id_;
+
+  // Tenant status: deleted and unknown tenants are indistinguishable.
+  const auto status = services_.tenants.status(context.tenant_id_);
+  if (!status || *status == tenancy::TenantStatus::deleted) {
+    throw http::ApiError(404, "TENANT_NOT_FOUND", "no such tenant");
+  }
+  if (*status == tenancy::TenantStatus::suspended) {
+    throw http::ApiError(403, "TENANT_SUSPENDED", "this tenant is suspended");
+  }
+
+  // Rate limiting and RBAC on route.permission arrive with identity (issue 3).
+
+  // One transaction per request; it commits only if the handler returned.
+  db::TenantTransaction transaction(services_.pool, context.tenant_id_);
+  context.transaction_ = &transaction;
+  Reply reply = route.handler(context);
+  transaction.commit();
+  return render(reply, request_id);
+}
+
+}  // namespace fk::api

@@ -1,0 +1,60 @@
+#pragma once
+// The request pipeline: every request passes the same stages, in the order
+// DESIGN.md gives, each in one place:
+//
+//   request id -> route match (404/405) -> resolve tenant (authenticate)
+//   -> tenant status (403 TENANT_SUSPENDED) -> [rate limit, RBAC: identity issue]
+//   -> tenant transaction (runtime role, fk.tenant_id set locally)
+//   -> handler -> commit -> envelope -> metrics + one log line
+//
+// The transport (http::Server) has already enforced sizes and timeouts.
+
+#include "api/route.hpp"
+#include "api/tenant_resolver.hpp"
+#include "db/connection_pool.hpp"
+#include "http/response.hpp"
+#include "http/router.hpp"
+#include "ops/metrics.hpp"
+#include "tenancy/tenant_directory.hpp"
+
+#include <atomic>
+#include <string_view>
+#include <vector>
+
+namespace fk::api {
+
+struct PipelineServices {
+  db::ConnectionPool& pool;
+  tenancy::TenantDirectory& tenants;
+  TenantResolver& resolver;
+  ops::Metrics& metrics;
+};
+
+class Pipeline {
+ public:
+  // Throws std::invalid_argument if a route is malformed, duplicated, or
+  // declares no permission (deny by default: an undeclared route never starts).
+  Pipeline(PipelineServices services, std::vector<Route> routes);
+
+  http::Response handle(http::Request& request);
+  http::Response protocol_error(int status, std::string_view code, std::string_view message);
+
+  // While draining, new requests get 503 SHUTTING_DOWN and /ready fails.
+  void start_draining() { draining_ = true; }
+  [[nodiscard]] bool draining() const { return draining_; }
+
+ private:
+  http::Response dispatch(http::Request& request, const std::string& request_id,
+                          std::string& route_label, std::string& tenant_label);
+
+  PipelineServices services_;
+  std::vector<Route> routes_;
+  http::Router router_;
+  std::atomic<bool> draining_{false};
+};
+
+// The X-Request-Id to use: the client's when it is sane (1-128 of
+// [A-Za-z0-9._:-]), else a fresh random UUID.
+std::string choose_request_id(const http::Request& request);
+
+}  // namespace fk::api

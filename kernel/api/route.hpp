@@ -1,0 +1,66 @@
+#pragma once
+// What a route declares and what its handler sees. Handlers receive a
+// RequestContext that already carries the request id, the resolved tenant
+// and an open tenant transaction; they never authenticate, scope rows, audit
+// or build envelopes themselves (one place for each concern: pipeline.cpp).
+
+#include "db/tenant_transaction.hpp"
+#include "http/request.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <string>
+
+namespace fk::api {
+
+enum class Scope {
+  open,    // no identity, no tenant, no transaction: /health, /ready, /metrics
+  tenant,  // resolved tenant, runs inside one tenant transaction
+};
+
+class RequestContext {
+ public:
+  RequestContext(const http::Request& request, std::string request_id,
+                 const std::map<std::string, std::string, std::less<>>& params)
+      : request_(request), request_id_(std::move(request_id)), params_(params) {}
+
+  [[nodiscard]] const http::Request& request() const { return request_; }
+  [[nodiscard]] const std::string& request_id() const { return request_id_; }
+  [[nodiscard]] const std::string& tenant_id() const { return tenant_id_; }
+  [[nodiscard]] const std::string& param(std::string_view name) const;
+
+  // The request's tenant transaction; only for Scope::tenant routes.
+  pqxx::work& db();
+
+  // The body as JSON: 415 unless Content-Type is application/json,
+  // 400 INVALID_JSON if empty or malformed (never a 500).
+  [[nodiscard]] nlohmann::json json_body() const;
+
+ private:
+  friend class Pipeline;
+  const http::Request& request_;
+  std::string request_id_;
+  const std::map<std::string, std::string, std::less<>>& params_;
+  std::string tenant_id_;
+  db::TenantTransaction* transaction_ = nullptr;
+};
+
+struct Reply {
+  int status = 200;
+  nlohmann::json data;  // wrapped in the success envelope
+  // When set, sent as-is with this content type instead of an envelope (/metrics).
+  std::string raw_content_type;
+  std::string raw_body;
+};
+
+struct Route {
+  std::string method;
+  std::string path;        // template, e.g. "/v1/tenant/settings"
+  Scope scope = Scope::tenant;
+  std::string permission;  // declared permission ("tenant:settings.read"); "public" for open routes
+  std::function<Reply(RequestContext&)> handler;
+};
+
+}  // namespace fk::api

@@ -1,0 +1,71 @@
+#include "app/kernel_app.hpp"
+
+#include "api/routes/routes.hpp"
+#include "log/json_log.hpp"
+
+#include <thread>
+
+namespace fk::app {
+
+KernelApp::KernelApp(const config::KernelConfig& config, const std::string& runtime_url)
+    : config_(config),
+      pool_(std::make_unique<db::ConnectionPool>(runtime_url, config.database.pool_size,
+                                                 config.database.acquire_timeout)),
+      tenants_(std::make_unique<tenancy::TenantDirectory>(*pool_, config.tenancy.status_cache_ttl)),
+      resolver_(api::make_dev_header_resolver(config.dev_mode)) {
+  std::vector<api::Route> routes;
+  auto add = [&routes](std::vector<api::Route> more) {
+    for (auto& route : more) routes.push_back(std::move(route));
+  };
+  add(api::health_routes({*pool_, metrics_, [this] { return pipeline_->draining(); }}));
+  add(api::tenant_settings_routes());
+  pipeline_ = std::make_unique<api::Pipeline>(
+      api::PipelineServices{*pool_, *tenants_, *resolver_, metrics_}, std::move(routes));
+
+  http::ServerOptions options;
+  options.address = config.http.address;
+  options.port = config.http.port;
+  options.threads = config.http.threads;
+  options.max_body_bytes = config.http.max_body_bytes;
+  options.max_header_bytes = config.http.max_header_bytes;
+  options.header_timeout = config.http.header_timeout;
+  options.body_timeout = config.http.body_timeout;
+  options.idle_timeout = config.http.idle_timeout;
+  server_ = std::make_unique<http::Server>(
+      options, [this](http::Request& request) { return pipeline_->handle(request); },
+      [this](int status, std::string_view code, std::string_view message) {
+        return pipeline_->protocol_error(status, code, message);
+      });
+}
+
+KernelApp::~KernelApp() {
+  if (!stopped_) server_->stop();
+}
+
+void KernelApp::start() {
+  if (config_.dev_mode) {
+    log::warn("dev_mode is on: tenants are taken from the X-Tenant-Id header without "
+              "authentication. Never enable it on a reachable network.");
+  }
+  server_->start();
+  log::info("serving", {{"address", config_.http.address}, {"port", server_->port()}});
+}
+
+uint16_t KernelApp::port() const { return server_->port(); }
+
+void KernelApp::drain_and_stop() {
+  if (stopped_) return;
+  pipeline_->start_draining();
+  const auto deadline = std::chrono::steady_clock::now() + config_.http.drain_timeout;
+  while (server_->in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (server_->in_flight() > 0) {
+    log::warn("drain timeout reached with requests in flight", {{"inFlight", server_->in_flight()}});
+  }
+  server_->stop();
+  stopped_ = true;
+  log::info("stopped serving");
+}
+
+}  // namespace fk::app

@@ -1,0 +1,48 @@
+#pragma once
+// The serving kernel assembled from its parts: the runtime connection pool,
+// the tenant directory, the resolver, metrics, the pipeline with every route
+// set mounted, and the HTTP transport. `finkernel run` and the integration
+// tests both serve through this one class.
+
+#include "api/pipeline.hpp"
+#include "api/tenant_resolver.hpp"
+#include "config/kernel_config.hpp"
+#include "db/connection_pool.hpp"
+#include "http/server.hpp"
+#include "ops/metrics.hpp"
+#include "tenancy/tenant_directory.hpp"
+
+#include <memory>
+#include <string>
+
+namespace fk::app {
+
+class KernelApp {
+ public:
+  KernelApp(const config::KernelConfig& config, const std::string& runtime_url);
+  ~KernelApp();
+  KernelApp(const KernelApp&) = delete;
+  KernelApp& operator=(const KernelApp&) = delete;
+
+  void start();
+  [[nodiscard]] uint16_t port() const;
+
+  // Stops taking new requests (503, /ready fails), waits for in-flight ones
+  // up to http.drain_timeout, then stops the transport.
+  void drain_and_stop();
+
+  tenancy::TenantDirectory& tenants() { return *tenants_; }
+  db::ConnectionPool& pool() { return *pool_; }
+
+ private:
+  config::KernelConfig config_;
+  std::unique_ptr<db::ConnectionPool> pool_;
+  std::unique_ptr<tenancy::TenantDirectory> tenants_;
+  std::unique_ptr<api::TenantResolver> resolver_;
+  ops::Metrics metrics_;
+  std::unique_ptr<api::Pipeline> pipeline_;
+  std::unique_ptr<http::Server> server_;
+  bool stopped_ = false;
+};
+
+}  // namespace fk::app

@@ -1,0 +1,16 @@
+#pragma once
+// The `finkernel` subcommands. Each is a thin layer over the kernel's
+// libraries (the same code the HTTP API runs), returns the process exit
+// code, and prints its own --help.
+
+#include <string>
+#include <vector>
+
+namespace fk::cli {
+
+int run_command(const std::vector<std::string>& args);      // finkernel run
+int migrate_command(const std::vector<std::string>& args);  // finkernel migrate
+int config_command(const std::vector<std::string>& args);   // finkernel config check FILE
+int tenant_command(const std::vector<std::string>& args);   // finkernel tenant ...
+
+}  // namespace fk::cli

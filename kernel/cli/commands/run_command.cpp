@@ -1,0 +1,96 @@
+#include "app/database_setup.hpp"
+#include "app/kernel_app.hpp"
+#include "app/tenant_seed.hpp"
+#include "cli/commands/commands.hpp"
+#include "cli/commands/common_options.hpp"
+#include "log/json_log.hpp"
+
+#include <csignal>
+#include <iostream>
+
+namespace fk::cli {
+
+namespace {
+
+constexpr const char* kHelp =
+    "usage: finkernel run [options]\n"
+    "\n"
+    "Serves the API until SIGINT or SIGTERM, then drains in-flight requests and\n"
+    "stops. With no database configured it starts the embedded PostgreSQL cluster\n"
+    "(and stops it again on exit), applies migrations and provisions the tenants\n"
+    "described in tenancy.seed_dir.\n"
+    "\n"
+    "options:\n"
+    "  --port N                      listen port (overrides http.port)\n"
+    "  --dev-mode                    accept X-Tenant-Id without authentication (never in production)\n";
+
+void print_banner(const config::KernelConfig& config, uint16_t port,
+                  const std::vector<app::SeededTenant>& tenants) {
+  const std::string base = "http://" + config.http.address + ":" + std::to_string(port);
+  std::cout << "\nFinKernel " << FK_VERSION << " is serving on " << base << "\n"
+            << "  health:  " << base << "/health   readiness: " << base << "/ready   metrics: "
+            << base << "/metrics\n";
+  for (const auto& tenant : tenants) {
+    std::cout << "  tenant:  " << tenant.slug << " (id " << tenant.id << ")\n";
+    if (config.dev_mode) {
+      std::cout << "  try:     curl -H 'X-Tenant-Id: " << tenant.id << "' " << base
+                << "/v1/tenant/settings\n";
+    }
+  }
+  if (!config.dev_mode) {
+    std::cout << "  note:    dev_mode is off and no identity provider exists yet, so tenant\n"
+                 "           routes answer 401; start with --dev-mode to try them locally.\n";
+  }
+  std::cout << "Press Ctrl-C to stop.\n" << std::endl;
+}
+
+}  // namespace
+
+int run_command(const std::vector<std::string>& args) {
+  auto options = kDatabaseOptions;
+  options.insert("port");
+  const auto arguments = parse_arguments(args, options, {"dev-mode", "help"});
+  if (arguments.has("help")) {
+    std::cout << kHelp << kDatabaseOptionsHelp;
+    return 0;
+  }
+  if (!arguments.positional.empty()) throw UsageError("unexpected argument " + arguments.positional[0]);
+
+  auto config = load_effective_config(arguments);
+  if (arguments.has("dev-mode")) config.dev_mode = true;
+  if (auto port = arguments.get("port")) {
+    try {
+      const int value = std::stoi(*port);
+      if (value < 0 || value > 65535) throw std::out_of_range("port");
+      config.http.port = static_cast<uint16_t>(value);
+    } catch (const std::logic_error&) {
+      throw UsageError("--port must be an integer between 0 and 65535, got \"" + *port + "\"");
+    }
+  }
+  log::set_level(log::parse_level(config.log.level));
+
+  // Block the stop signals in every thread; the main thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto database = app::open_database(config);
+  app::migrate_kernel(database.owner_url);
+  const auto tenants = app::seed_tenants(database.owner_url, config.tenancy.seed_dir);
+
+  app::KernelApp kernel(config, database.runtime_url);
+  kernel.start();
+  print_banner(config, kernel.port(), tenants);
+
+  int received = 0;
+  sigwait(&stop_signals, &received);
+  log::info("stop signal received", {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
+  kernel.drain_and_stop();
+  // `database` stops the embedded cluster, if we started it, as it goes out of scope.
+  return 0;
+}
+
+}  // namespace fk::cli

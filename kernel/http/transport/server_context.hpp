@@ -1,0 +1,23 @@
+#pragma once
+// What every connection of one Server shares: configuration, the pipeline's
+// callbacks, the in-flight counter and the deadline sweeper. Held by
+// shared_ptr because Pistache clones the TCP handler once per reactor thread.
+
+#include "http/server.hpp"
+#include "http/transport/sweeper.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+
+namespace fk::http::transport {
+
+struct ServerContext {
+  ServerOptions options;
+  RequestHandler handler;
+  ProtocolErrorRenderer render_error;
+  std::atomic<std::size_t> in_flight{0};
+  std::shared_ptr<Sweeper> sweeper;
+};
+
+}  // namespace fk::http::transport

@@ -1,0 +1,119 @@
+// The finkernel executable as an operator uses it: exit codes and messages.
+
+#include "support/http_client.hpp"
+#include "support/subprocess.hpp"
+#include "support/test_database.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <regex>
+
+using fk::test::run_finkernel;
+using fk::test::TestDatabase;
+
+namespace {
+
+std::vector<std::string> with_database(std::vector<std::string> args) {
+  args.push_back("--database-url");
+  args.push_back(TestDatabase::instance().owner_url());
+  args.push_back("--runtime-database-url");
+  args.push_back(TestDatabase::instance().runtime_url());
+  return args;
+}
+
+std::string write_temp(const std::string& content) {
+  char pattern[] = "/tmp/fk-config-XXXXXX.yaml";
+  const int fd = mkstemps(pattern, 5);
+  close(fd);
+  std::ofstream(pattern) << content;
+  return pattern;
+}
+
+}  // namespace
+
+TEST_CASE("finkernel config check", "[cli]") {
+  const auto good = run_finkernel({"config", "check", std::string(FK_SOURCE_DIR) + "/kernel.yaml"});
+  INFO(good.out);
+  REQUIRE(good.exit_code == 0);
+  REQUIRE(good.out.find("OK") != std::string::npos);
+
+  const auto file = write_temp("http:\n  port: 8080\n  prot: 1\n");
+  const auto bad = run_finkernel({"config", "check", file});
+  INFO(bad.out);
+  REQUIRE(bad.exit_code == 1);
+  REQUIRE(bad.out.find(":3") != std::string::npos);
+  REQUIRE(bad.out.find("http.prot") != std::string::npos);
+  std::remove(file.c_str());
+}
+
+TEST_CASE("every subcommand has --help", "[cli]") {
+  for (const auto* command : {"run", "migrate", "config", "tenant"}) {
+    const auto help = run_finkernel({command, "--help"});
+    INFO(command << ": " << help.out);
+    REQUIRE(help.exit_code == 0);
+    REQUIRE(help.out.find("usage: finkernel") != std::string::npos);
+  }
+  const auto unknown = run_finkernel({"frobnicate"});
+  REQUIRE(unknown.exit_code == 2);
+  REQUIRE(unknown.out.find("unknown command") != std::string::npos);
+}
+
+TEST_CASE("finkernel migrate and tenant lifecycle against an existing server", "[cli]") {
+  const auto migrate = run_finkernel(with_database({"migrate"}));
+  INFO(migrate.out);
+  REQUIRE(migrate.exit_code == 0);
+  REQUIRE(migrate.out.find("0 applied") != std::string::npos);
+
+  const std::string slug = "cli-" + std::to_string(getpid());
+  const auto created = run_finkernel(with_database({"tenant", "create", slug, "--name", "CLI Bank", "--json"}));
+  INFO(created.out);
+  REQUIRE(created.exit_code == 0);
+  const auto tenant = nlohmann::json::parse(created.out)[0];
+  REQUIRE(tenant["slug"] == slug);
+  REQUIRE(tenant["status"] == "active");
+
+  const auto duplicate = run_finkernel(with_database({"tenant", "create", slug, "--name", "Again"}));
+  REQUIRE(duplicate.exit_code == 1);
+  REQUIRE(duplicate.out.find("TENANT_EXISTS") != std::string::npos);
+
+  const auto bad_slug = run_finkernel(with_database({"tenant", "create", "Bad Slug!", "--name", "X"}));
+  REQUIRE(bad_slug.exit_code == 1);
+  REQUIRE(bad_slug.out.find("INVALID_SLUG") != std::string::npos);
+
+  const auto suspended = run_finkernel(with_database({"tenant", "suspend", slug, "--json"}));
+  REQUIRE(suspended.exit_code == 0);
+  REQUIRE(nlohmann::json::parse(suspended.out)[0]["status"] == "suspended");
+  const auto again = run_finkernel(with_database({"tenant", "suspend", slug}));
+  REQUIRE(again.exit_code == 1);
+
+  const auto resumed = run_finkernel(with_database({"tenant", "resume", tenant["id"].get<std::string>(), "--json"}));
+  REQUIRE(resumed.exit_code == 0);
+  REQUIRE(nlohmann::json::parse(resumed.out)[0]["status"] == "active");
+
+  const auto listed = run_finkernel(with_database({"tenant", "list"}));
+  REQUIRE(listed.exit_code == 0);
+  REQUIRE(listed.out.find(slug) != std::string::npos);
+
+  const auto missing = run_finkernel(with_database({"tenant", "show", "no-such-tenant"}));
+  REQUIRE(missing.exit_code == 1);
+  REQUIRE(missing.out.find("TENANT_NOT_FOUND") != std::string::npos);
+}
+
+TEST_CASE("finkernel run serves, then drains and exits on SIGTERM", "[cli]") {
+  fk::test::BackgroundProcess kernel(
+      with_database({"run", "--port", "0", "--dev-mode", "--config", std::string(FK_SOURCE_DIR) + "/kernel.yaml"}));
+  const auto output = kernel.wait_for_output("Press Ctrl-C", 60'000);
+  INFO(output);
+  std::smatch match;
+  REQUIRE(std::regex_search(output, match, std::regex("serving on http://127\\.0\\.0\\.1:(\\d+)")));
+  const auto port = static_cast<uint16_t>(std::stoi(match[1]));
+  REQUIRE(fk::test::http_call(port, "GET", "/ready").status == 200);
+  // The demo tenant from tenants/ was provisioned.
+  REQUIRE(output.find("tenant:  demo") != std::string::npos);
+
+  kernel.signal(SIGTERM);
+  REQUIRE(kernel.wait(30'000) == 0);
+  REQUIRE(kernel.output().find("stopped serving") != std::string::npos);
+}

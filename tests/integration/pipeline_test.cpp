@@ -1,0 +1,131 @@
+// The pipeline's guarantees with purpose-built routes: failures become
+// clean envelopes, a failed handler leaves nothing written, and routes that
+// declare no permission never start.
+
+#include "api/pipeline.hpp"
+#include "http/server.hpp"
+#include "log/json_log.hpp"
+#include "support/http_client.hpp"
+#include "support/test_database.hpp"
+
+#include <catch2/catch.hpp>
+#include <pqxx/pqxx>
+
+#include <stdexcept>
+
+using fk::test::TestDatabase;
+
+namespace {
+
+struct Harness {
+  fk::db::ConnectionPool pool{TestDatabase::instance().runtime_url(), 2, std::chrono::milliseconds(2000)};
+  fk::tenancy::TenantDirectory tenants{pool, std::chrono::milliseconds(0)};
+  std::unique_ptr<fk::api::TenantResolver> resolver = fk::api::make_dev_header_resolver(true);
+  fk::ops::Metrics metrics;
+  std::unique_ptr<fk::api::Pipeline> pipeline;
+  std::unique_ptr<fk::http::Server> server;
+
+  explicit Harness(std::vector<fk::api::Route> routes) {
+    fk::log::set_level(fk::log::Level::off);
+    pipeline = std::make_unique<fk::api::Pipeline>(
+        fk::api::PipelineServices{pool, tenants, *resolver, metrics}, std::move(routes));
+    fk::http::ServerOptions options;
+    options.port = 0;
+    options.threads = 1;
+    server = std::make_unique<fk::http::Server>(
+        options, [this](fk::http::Request& request) { return pipeline->handle(request); },
+        [this](int status, std::string_view code, std::string_view message) {
+          return pipeline->protocol_error(status, code, message);
+        });
+    server->start();
+  }
+  ~Harness() {
+    server->stop();
+    fk::log::set_level(fk::log::Level::info);
+  }
+};
+
+std::string stored_value(const std::string& tenant, const std::string& key) {
+  pqxx::connection connection(TestDatabase::instance().runtime_url());
+  pqxx::work tx(connection);
+  tx.exec_params("SELECT set_config('fk.tenant_id', $1, true)", tenant);
+  const auto rows = tx.exec_params("SELECT value::text FROM tenant_settings WHERE key = $1", key);
+  return rows.empty() ? "" : rows[0][0].as<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE("a throwing handler becomes a generic 500 and the server keeps serving", "[pipeline]") {
+  const auto tenant = fk::test::create_tenant("pipe-throw");
+  Harness harness({
+      {"GET", "/boom", fk::api::Scope::open, "public",
+       [](fk::api::RequestContext&) -> fk::api::Reply {
+         throw std::runtime_error("secret internal detail: password=hunter2");
+       }},
+      {"PUT", "/write-then-fail", fk::api::Scope::tenant, "test:write",
+       [](fk::api::RequestContext& context) -> fk::api::Reply {
+         context.db().exec(
+             "INSERT INTO tenant_settings (tenant_id, key, value) "
+             "VALUES (fk_current_tenant(), 'locale', '\"xx-XX\"')");
+         throw std::runtime_error("failed after writing");
+       }},
+      {"GET", "/whoami", fk::api::Scope::tenant, "test:read",
+       [](fk::api::RequestContext& context) {
+         const auto current =
+             context.db().exec("SELECT current_setting('fk.tenant_id'), current_user")[0];
+         return fk::api::Reply{200,
+                               {{"tenant", current[0].as<std::string>()},
+                                {"role", current[1].as<std::string>()},
+                                {"contextTenant", context.tenant_id()}},
+                               {},
+                               {}};
+       }},
+  });
+  const auto port = harness.server->port();
+
+  const auto boom = fk::test::http_call(port, "GET", "/boom", {{"X-Request-Id", "boom-1"}});
+  REQUIRE(boom.status == 500);
+  REQUIRE(boom.json()["error"]["code"] == "INTERNAL_ERROR");
+  REQUIRE(boom.json()["meta"]["requestId"] == "boom-1");
+  REQUIRE(boom.body.find("hunter2") == std::string::npos);
+  REQUIRE(boom.body.find("secret") == std::string::npos);
+
+  const auto failed = fk::test::http_call(port, "PUT", "/write-then-fail", {{"X-Tenant-Id", tenant}});
+  REQUIRE(failed.status == 500);
+  REQUIRE(stored_value(tenant, "locale").empty());  // rolled back with the request
+
+  const auto whoami = fk::test::http_call(port, "GET", "/whoami", {{"X-Tenant-Id", tenant}});
+  REQUIRE(whoami.status == 200);
+  REQUIRE(whoami.json()["data"]["tenant"] == tenant);
+  REQUIRE(whoami.json()["data"]["contextTenant"] == tenant);
+  REQUIRE(whoami.json()["data"]["role"] == "fk_runtime");
+}
+
+TEST_CASE("a route without a declared permission does not start", "[pipeline]") {
+  fk::db::ConnectionPool pool{TestDatabase::instance().runtime_url(), 1, std::chrono::milliseconds(100)};
+  fk::tenancy::TenantDirectory tenants{pool, std::chrono::milliseconds(0)};
+  auto resolver = fk::api::make_dev_header_resolver(true);
+  fk::ops::Metrics metrics;
+  std::vector<fk::api::Route> routes = {
+      {"GET", "/undeclared", fk::api::Scope::tenant, "",
+       [](fk::api::RequestContext&) { return fk::api::Reply{}; }}};
+  REQUIRE_THROWS_WITH(
+      fk::api::Pipeline({pool, tenants, *resolver, metrics}, routes),
+      Catch::Contains("GET /undeclared") && Catch::Contains("declares no permission"));
+
+  std::vector<fk::api::Route> duplicated = {
+      {"GET", "/twice", fk::api::Scope::open, "public", [](fk::api::RequestContext&) { return fk::api::Reply{}; }},
+      {"GET", "/twice", fk::api::Scope::open, "public", [](fk::api::RequestContext&) { return fk::api::Reply{}; }}};
+  REQUIRE_THROWS_WITH(fk::api::Pipeline({pool, tenants, *resolver, metrics}, duplicated),
+                      Catch::Contains("declared twice"));
+}
+
+TEST_CASE("a draining kernel refuses new work with 503", "[pipeline]") {
+  Harness harness({{"GET", "/ping", fk::api::Scope::open, "public",
+                    [](fk::api::RequestContext&) { return fk::api::Reply{200, "pong", {}, {}}; }}});
+  REQUIRE(fk::test::http_call(harness.server->port(), "GET", "/ping").status == 200);
+  harness.pipeline->start_draining();
+  const auto reply = fk::test::http_call(harness.server->port(), "GET", "/ping");
+  REQUIRE(reply.status == 503);
+  REQUIRE(reply.json()["error"]["code"] == "SHUTTING_DOWN");
+}
