@@ -25,6 +25,22 @@
 
 namespace {
 
+// Pistache 0.0.5 does not write Header::Raw entries of a response, and
+// CUSTOM_HEADER cannot name a header containing '-', so spell one out.
+class XRequestId : public Pistache::Http::Header::Header {
+ public:
+  NAME("X-Request-Id")
+
+  XRequestId() = default;
+  explicit XRequestId(std::string value) : value_(std::move(value)) {}
+
+  void parseRaw(const char* text, size_t length) final { value_.assign(text, length); }
+  void write(std::ostream& os) const final { os << value_; }
+
+ private:
+  std::string value_;
+};
+
 class FixedBodyHandler : public Pistache::Http::Handler {
  public:
   HTTP_PROTOTYPE(FixedBodyHandler)
@@ -32,8 +48,7 @@ class FixedBodyHandler : public Pistache::Http::Handler {
   explicit FixedBodyHandler(std::string body) : body_(std::move(body)) {}
 
   void onRequest(const Pistache::Http::Request&, Pistache::Http::ResponseWriter response) override {
-    response.headers().addRaw(
-        Pistache::Http::Header::Raw("X-Request-Id", "00000000-0000-4000-8000-000000000000"));
+    response.headers().add<XRequestId>("00000000-0000-4000-8000-000000000000");
     response.send(Pistache::Http::Code::Ok, body_, MIME(Application, Json));
   }
 

@@ -123,9 +123,10 @@ std::string make_batch(std::size_t pipeline) {
                " HTTP/1.1\r\nHost: soak\r\nX-Tenant-ID: acme\r\n\r\n";
     } else {
       const std::string body = R"({"timezone":"Europe/Paris","locale":"fr-FR"})";
-      batch += "POST /v1/tenants/acme/settings HTTP/1.1\r\nHost: soak\r\n"
-               "Content-Type: application/json\r\nContent-Length: " +
-               std::to_string(body.size()) + "\r\n\r\n" + body;
+      batch +=
+          "POST /v1/tenants/acme/settings HTTP/1.1\r\nHost: soak\r\n"
+          "Content-Type: application/json\r\nContent-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body;
     }
   }
   return batch;
@@ -169,7 +170,8 @@ int main(int argc, char** argv) {
       [](fk::http::Request& request) {
         fk::http::Response response;
         response.set_header("Content-Type", "application/json");
-        response.body = R"({"data":{"ok":true,"bytes":)" + std::to_string(request.body.size()) + "}}";
+        response.body =
+            R"({"data":{"ok":true,"bytes":)" + std::to_string(request.body.size()) + "}}";
         return response;
       },
       [](int status, std::string_view code, std::string_view message) {
@@ -214,11 +216,10 @@ int main(int argc, char** argv) {
                    : 0.0;
 
   std::printf("completed:            %zu requests in %.2f s\n", completed, seconds);
-  std::printf("throughput:           %.0f requests/s (after warm-up: %.0f requests/s)\n",
-              static_cast<double>(completed) / seconds,
-              steady_seconds > 0
-                  ? static_cast<double>(completed - warm_completed) / steady_seconds
-                  : 0.0);
+  std::printf(
+      "throughput:           %.0f requests/s (after warm-up: %.0f requests/s)\n",
+      static_cast<double>(completed) / seconds,
+      steady_seconds > 0 ? static_cast<double>(completed - warm_completed) / steady_seconds : 0.0);
   std::printf("RSS after warm-up:    %ld KiB (at %zu requests)\n", rss_warm, warm_completed);
   std::printf("RSS at end:           %ld KiB\n", rss_end);
   std::printf("RSS growth:           %+.2f %% (limit %.1f %%)\n", growth, kMaxGrowthPercent);

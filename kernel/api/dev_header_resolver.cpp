@@ -1,6 +1,6 @@
+#include "api/tenant_resolver.hpp"
 #include "http/api_error.hpp"
 #include "tenancy/tenant.hpp"
-#include "api/tenant_resolver.hpp"
 
 #include <algorithm>
 #include <cctype>

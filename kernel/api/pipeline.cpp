@@ -30,9 +30,9 @@ std::string random_uuid() {
   const std::uint64_t high = (generator() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
   const std::uint64_t low = (generator() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
   char text[37];
-  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(high >> 32), static_cast<unsigned>((high >> 16) & 0xffff),
-                static_cast<unsigned>(high & 0xffff), static_cast<unsigned>(low >> 48),
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xffff), static_cast<unsigned>(high & 0xffff),
+                static_cast<unsigned>(low >> 48),
                 static_cast<unsigned long long>(low & 0xffffffffffffULL));
   return text;
 }
@@ -73,7 +73,8 @@ Pipeline::Pipeline(PipelineServices services, std::vector<Route> routes)
   }
 }
 
-http::Response Pipeline::protocol_error(int status, std::string_view code, std::string_view message) {
+http::Response Pipeline::protocol_error(int status, std::string_view code,
+                                        std::string_view message) {
   const std::string request_id = random_uuid();
   log::warn("request rejected by transport",
             {{"requestId", request_id}, {"status", status}, {"code", code}});
@@ -87,28 +88,41 @@ http::Response Pipeline::handle(http::Request& request) {
   std::string route_label = "(unmatched)";
   std::string tenant_label;
 
+  // Every log line of this request carries the same correlation fields.
+  const auto request_fields = [&] {
+    nlohmann::json fields = {
+        {"requestId", request_id}, {"method", request.method}, {"route", route_label}};
+    if (!tenant_label.empty()) fields["tenantId"] = tenant_label;
+    return fields;
+  };
+  const auto with_error = [&](const char* what) {
+    auto fields = request_fields();
+    fields["error"] = what;
+    return fields;
+  };
+
   http::Response response;
   try {
     response = dispatch(request, request_id, route_label, tenant_label);
   } catch (const http::ApiError& e) {
     response = http::error_response(e.status(), e.code(), e.what(), request_id, e.details());
   } catch (const db::PoolUnavailable& e) {
-    log::error("database unavailable", {{"requestId", request_id}, {"error", e.what()}});
+    log::error("database unavailable", with_error(e.what()));
     response = http::error_response(503, "DATABASE_UNAVAILABLE",
                                     "the database is unavailable; retry shortly", request_id);
     response.set_header("Retry-After", "1");
   } catch (const pqxx::broken_connection& e) {
-    log::error("database connection lost", {{"requestId", request_id}, {"error", e.what()}});
+    log::error("database connection lost", with_error(e.what()));
     response = http::error_response(503, "DATABASE_UNAVAILABLE",
                                     "the database is unavailable; retry shortly", request_id);
     response.set_header("Retry-After", "1");
   } catch (const std::exception& e) {
     // The details stay in the log; the client gets the request id to quote.
-    log::error("unhandled error", {{"requestId", request_id}, {"error", e.what()}});
+    log::error("unhandled error", with_error(e.what()));
     response = http::error_response(500, "INTERNAL_ERROR",
                                     "internal error; quote the request id to support", request_id);
   } catch (...) {
-    log::error("unhandled non-standard exception", {{"requestId", request_id}});
+    log::error("unhandled non-standard exception", request_fields());
     response = http::error_response(500, "INTERNAL_ERROR",
                                     "internal error; quote the request id to support", request_id);
   }
@@ -116,13 +130,9 @@ http::Response Pipeline::handle(http::Request& request) {
   const auto elapsed = std::chrono::steady_clock::now() - started;
   services_.metrics.observe_request(request.method, route_label, response.status, elapsed);
   if (log::enabled(log::Level::info)) {
-    nlohmann::json fields = {
-        {"requestId", request_id},
-        {"method", request.method},
-        {"route", route_label},
-        {"status", response.status},
-        {"durationMs", std::chrono::duration<double, std::milli>(elapsed).count()}};
-    if (!tenant_label.empty()) fields["tenantId"] = tenant_label;
+    auto fields = request_fields();
+    fields["status"] = response.status;
+    fields["durationMs"] = std::chrono::duration<double, std::milli>(elapsed).count();
     log::info("request", fields);
   }
   return response;
@@ -131,7 +141,8 @@ http::Response Pipeline::handle(http::Request& request) {
 http::Response Pipeline::dispatch(http::Request& request, const std::string& request_id,
                                   std::string& route_label, std::string& tenant_label) {
   if (draining_) {
-    auto response = http::error_response(503, "SHUTTING_DOWN", "server is shutting down", request_id);
+    auto response =
+        http::error_response(503, "SHUTTING_DOWN", "server is shutting down", request_id);
     response.set_header("Connection", "close");
     return response;
   }

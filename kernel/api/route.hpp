@@ -57,7 +57,7 @@ struct Reply {
 
 struct Route {
   std::string method;
-  std::string path;        // template, e.g. "/v1/tenant/settings"
+  std::string path;  // template, e.g. "/v1/tenant/settings"
   Scope scope = Scope::tenant;
   std::string permission;  // declared permission ("tenant:settings.read"); "public" for open routes
   std::function<Reply(RequestContext&)> handler;

@@ -12,9 +12,8 @@ Database open_database(const config::KernelConfig& config) {
     database.runtime_url = config.database.runtime_url;
     return database;
   }
-  database.cluster = std::make_unique<db::EmbeddedCluster>(
-      db::EmbeddedClusterOptions{config.embedded.data_dir, config.embedded.os_user,
-                                 db::kDefaultPostgresBinDir, {}});
+  database.cluster = std::make_unique<db::EmbeddedCluster>(db::EmbeddedClusterOptions{
+      config.embedded.data_dir, config.embedded.os_user, db::kDefaultPostgresBinDir, {}});
   database.cluster->start();
   database.owner_url = database.cluster->owner_url();
   database.runtime_url = database.cluster->runtime_url();

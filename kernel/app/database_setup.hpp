@@ -12,8 +12,8 @@
 namespace fk::app {
 
 struct Database {
-  std::string owner_url;    // migrations, platform administration
-  std::string runtime_url;  // serving requests
+  std::string owner_url;                         // migrations, platform administration
+  std::string runtime_url;                       // serving requests
   std::unique_ptr<db::EmbeddedCluster> cluster;  // set in embedded mode
 };
 

@@ -44,14 +44,17 @@ KernelApp::~KernelApp() {
 
 void KernelApp::start() {
   if (config_.dev_mode) {
-    log::warn("dev_mode is on: tenants are taken from the X-Tenant-Id header without "
-              "authentication. Never enable it on a reachable network.");
+    log::warn(
+        "dev_mode is on: tenants are taken from the X-Tenant-Id header without "
+        "authentication. Never enable it on a reachable network.");
   }
   server_->start();
   log::info("serving", {{"address", config_.http.address}, {"port", server_->port()}});
 }
 
-uint16_t KernelApp::port() const { return server_->port(); }
+uint16_t KernelApp::port() const {
+  return server_->port();
+}
 
 void KernelApp::drain_and_stop() {
   if (stopped_) return;
@@ -61,7 +64,8 @@ void KernelApp::drain_and_stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (server_->in_flight() > 0) {
-    log::warn("drain timeout reached with requests in flight", {{"inFlight", server_->in_flight()}});
+    log::warn("drain timeout reached with requests in flight",
+              {{"inFlight", server_->in_flight()}});
   }
   server_->stop();
   stopped_ = true;

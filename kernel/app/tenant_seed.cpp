@@ -3,9 +3,9 @@
 #include "settings/tenant_settings.hpp"
 #include "tenancy/tenant_admin.hpp"
 
+#include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -64,7 +64,8 @@ std::vector<SeededTenant> seed_tenants(const std::string& owner_url,
     try {
       document = YAML::LoadFile(file.string());
     } catch (const YAML::Exception& e) {
-      throw std::runtime_error(file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+      throw std::runtime_error(file.string() + ":" + std::to_string(e.mark.line + 1) + ": " +
+                               e.msg);
     }
     for (const auto& item : document) {
       const auto key = item.first.as<std::string>();

@@ -24,7 +24,7 @@ namespace {
 
 std::string read_file(const std::string& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                        &std::fclose);
+                                                       &std::fclose);
   const auto cannot_read = [&] {
     fail(path, "cannot read file: " + std::error_code(errno, std::generic_category()).message());
   };
@@ -62,8 +62,7 @@ class FileWalker {
   void walk_document(const YAML::Node& root) {
     if (root.IsNull()) return;  // an empty or all-comment file means "all defaults"
     if (!root.IsMap()) {
-      fail(where(root), std::string("the top level must be a map of keys, got ") +
-                            node_kind(root));
+      fail(where(root), std::string("the top level must be a map of keys, got ") + node_kind(root));
     }
     walk_map(root, "");
   }
@@ -150,8 +149,8 @@ void load_file(const std::string& path, KernelConfig& config, Origins& origins) 
 // Unknown FINKERNEL_* variables are deliberately ignored, not rejected: other
 // tools (scripts, the test harness, future plugins) share the prefix, and a
 // kernel that refused to start because of them would be fragile to deploy.
-void apply_environment(const std::map<std::string, std::string>& environment,
-                       KernelConfig& config, Origins& origins) {
+void apply_environment(const std::map<std::string, std::string>& environment, KernelConfig& config,
+                       Origins& origins) {
   for (const auto& spec : config_keys()) {
     const std::string variable = environment_variable(spec);
     const auto found = environment.find(variable);

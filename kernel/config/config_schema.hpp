@@ -15,19 +15,19 @@
 namespace fk::config {
 
 enum class KeyType {
-  Bool,            // exactly "true" or "false": YAML 1.1's yes/on/y are too easy to write by accident
-  Integer,         // decimal, within [min, max]
-  DurationMs,      // integer milliseconds within [min, max]; the YAML key ends in _ms
-  String,          // anything, including empty
+  Bool,        // exactly "true" or "false": YAML 1.1's yes/on/y are too easy to write by accident
+  Integer,     // decimal, within [min, max]
+  DurationMs,  // integer milliseconds within [min, max]; the YAML key ends in _ms
+  String,      // anything, including empty
   NonEmptyString,
-  Address,         // IPv4/IPv6 literal or "localhost": a host name would need DNS at bind time
-  Enum,            // one of `choices`
+  Address,  // IPv4/IPv6 literal or "localhost": a host name would need DNS at bind time
+  Enum,     // one of `choices`
 };
 
 // Where a key's value lands in KernelConfig; the pointee type must suit the KeyType
 // (checked by the schema tests, and by assign_value at run time).
-using FieldRef = std::variant<bool*, std::uint16_t*, std::size_t*, std::chrono::milliseconds*,
-                              std::string*>;
+using FieldRef =
+    std::variant<bool*, std::uint16_t*, std::size_t*, std::chrono::milliseconds*, std::string*>;
 
 struct KeySpec {
   std::string_view path;  // dotted, exactly as nested in kernel.yaml

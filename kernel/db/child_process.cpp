@@ -64,7 +64,8 @@ int run_process(const std::vector<std::string>& argv, const std::optional<OsUser
                 const std::filesystem::path& output_file) {
   int output_fd = open(output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (output_fd < 0) {
-    throw std::runtime_error("cannot open \"" + output_file.string() + "\": " + std::strerror(errno));
+    throw std::runtime_error("cannot open \"" + output_file.string() +
+                             "\": " + std::strerror(errno));
   }
   if (as_user && fchown(output_fd, as_user->uid, as_user->gid) != 0) {
     close(output_fd);

@@ -22,7 +22,8 @@ bool looks_healthy(pqxx::connection& connection) {
 
 }  // namespace
 
-PooledConnection::PooledConnection(ConnectionPool* pool, std::unique_ptr<pqxx::connection> connection)
+PooledConnection::PooledConnection(ConnectionPool* pool,
+                                   std::unique_ptr<pqxx::connection> connection)
     : pool_(pool), connection_(std::move(connection)) {}
 
 PooledConnection::PooledConnection(PooledConnection&& other) noexcept

@@ -26,12 +26,12 @@ class PoolUnavailable : public std::runtime_error {
 };
 
 struct PoolStats {
-  std::size_t size = 0;         // configured maximum
+  std::size_t size = 0;  // configured maximum
   std::size_t in_use = 0;
   std::size_t idle = 0;
-  std::uint64_t waits = 0;      // acquisitions that had to wait
-  std::uint64_t timeouts = 0;   // acquisitions that gave up
-  std::uint64_t replaced = 0;   // broken connections discarded
+  std::uint64_t waits = 0;     // acquisitions that had to wait
+  std::uint64_t timeouts = 0;  // acquisitions that gave up
+  std::uint64_t replaced = 0;  // broken connections discarded
 };
 
 class ConnectionPool;

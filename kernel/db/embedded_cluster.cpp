@@ -4,8 +4,8 @@
 #include "db/roles.hpp"
 #include "log/json_log.hpp"
 
-#include <nlohmann/json.hpp>
 #include <openssl/rand.h>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include <sys/stat.h>
@@ -52,7 +52,8 @@ std::string tail_of(const fs::path& file, std::size_t max_lines = 15) {
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   std::string out;
-  for (std::size_t i = lines.size() > max_lines ? lines.size() - max_lines : 0; i < lines.size(); ++i) {
+  for (std::size_t i = lines.size() > max_lines ? lines.size() - max_lines : 0; i < lines.size();
+       ++i) {
     out += "\n  " + lines[i];
   }
   return out;
@@ -123,9 +124,9 @@ void EmbeddedCluster::load_credentials() {
 bool EmbeddedCluster::running() const {
   std::optional<OsUser> server_user;
   if (geteuid() == 0) server_user = lookup_os_user(options_.os_user);
-  const auto status = run_process({(options_.bin_dir / "pg_ctl").string(), "status", "-D",
-                                   (options_.dir / "data").string()},
-                                  server_user, options_.dir / "postgres.log");
+  const auto status = run_process(
+      {(options_.bin_dir / "pg_ctl").string(), "status", "-D", (options_.dir / "data").string()},
+      server_user, options_.dir / "postgres.log");
   return status == 0;
 }
 
@@ -155,7 +156,8 @@ void EmbeddedCluster::start() {
   fs::create_directories(socket_dir_);
   fs::permissions(socket_dir_, fs::perms::owner_all);
   if (server_user && chown(socket_dir_.c_str(), server_user->uid, server_user->gid) != 0) {
-    throw std::runtime_error("cannot hand \"" + socket_dir_.string() + "\" to " + server_user->name);
+    throw std::runtime_error("cannot hand \"" + socket_dir_.string() + "\" to " +
+                             server_user->name);
   }
 
   if (running()) {
@@ -197,11 +199,11 @@ void EmbeddedCluster::initialise() {
     throw std::runtime_error("cannot hand the initdb password file to " + server_user->name);
   }
   const fs::path log_file = options_.dir / "initdb.log";
-  const int status = run_process(
-      {(options_.bin_dir / "initdb").string(), "-D", (options_.dir / "data").string(), "-U",
-       kSuperuser, "--auth=scram-sha-256", "--pwfile=" + password_file.string(), "-E", "UTF8",
-       "--locale=C", "--no-instructions"},
-      server_user, log_file);
+  const int status =
+      run_process({(options_.bin_dir / "initdb").string(), "-D", (options_.dir / "data").string(),
+                   "-U", kSuperuser, "--auth=scram-sha-256", "--pwfile=" + password_file.string(),
+                   "-E", "UTF8", "--locale=C", "--no-instructions"},
+                  server_user, log_file);
   fs::remove(password_file);
   if (status != 0) {
     throw std::runtime_error("initdb failed (exit " + std::to_string(status) + "); see " +
@@ -229,12 +231,14 @@ void EmbeddedCluster::bootstrap_roles() {
   if (!role_exists(kOwnerRole)) {
     statement.exec("CREATE ROLE " + std::string(kOwnerRole) +
                    " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS "
-                   "PASSWORD " + statement.quote(owner_password_));
+                   "PASSWORD " +
+                   statement.quote(owner_password_));
   }
   if (!role_exists(kRuntimeRole)) {
     statement.exec("CREATE ROLE " + std::string(kRuntimeRole) +
                    " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS "
-                   "NOINHERIT PASSWORD " + statement.quote(runtime_password_));
+                   "NOINHERIT PASSWORD " +
+                   statement.quote(runtime_password_));
   }
   if (statement.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", kDatabaseName)
           .empty()) {
@@ -242,8 +246,8 @@ void EmbeddedCluster::bootstrap_roles() {
                    " ENCODING 'UTF8' TEMPLATE template0");
   }
   statement.exec("REVOKE ALL ON DATABASE " + std::string(kDatabaseName) + " FROM PUBLIC");
-  statement.exec("GRANT CONNECT ON DATABASE " + std::string(kDatabaseName) + " TO " +
-                 kOwnerRole + ", " + kRuntimeRole);
+  statement.exec("GRANT CONNECT ON DATABASE " + std::string(kDatabaseName) + " TO " + kOwnerRole +
+                 ", " + kRuntimeRole);
 
   pqxx::connection database(url_for(kSuperuser, superuser_password_, kDatabaseName));
   pqxx::nontransaction in_database(database);
@@ -257,8 +261,8 @@ void EmbeddedCluster::stop() {
   std::optional<OsUser> server_user;
   if (geteuid() == 0) server_user = lookup_os_user(options_.os_user);
   const fs::path log_file = options_.dir / "postgres.log";
-  const int status = run_process({(options_.bin_dir / "pg_ctl").string(), "stop", "-w", "-t",
-                                  "60", "-s", "-m", "fast", "-D", (options_.dir / "data").string()},
+  const int status = run_process({(options_.bin_dir / "pg_ctl").string(), "stop", "-w", "-t", "60",
+                                  "-s", "-m", "fast", "-D", (options_.dir / "data").string()},
                                  server_user, log_file);
   if (status != 0) {
     throw std::runtime_error("pg_ctl stop failed (exit " + std::to_string(status) + "); see " +

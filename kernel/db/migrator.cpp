@@ -20,7 +20,8 @@ struct AppliedMigration {
   std::string checksum;
 };
 
-std::vector<AppliedMigration> read_applied(pqxx::transaction_base& tx, const std::string& component) {
+std::vector<AppliedMigration> read_applied(pqxx::transaction_base& tx,
+                                           const std::string& component) {
   std::vector<AppliedMigration> applied;
   for (const auto& row : tx.exec_params(
            "SELECT name, checksum FROM fk_schema_migrations WHERE component = $1 ORDER BY name",
@@ -110,8 +111,9 @@ MigrationReport Migrator::migrate() {
     try {
       pqxx::work tx(connection);
       tx.exec(migration.sql);
-      tx.exec_params("INSERT INTO fk_schema_migrations (component, name, checksum) VALUES ($1, $2, $3)",
-                     component_, migration.name, sha256_hex(migration.sql));
+      tx.exec_params(
+          "INSERT INTO fk_schema_migrations (component, name, checksum) VALUES ($1, $2, $3)",
+          component_, migration.name, sha256_hex(migration.sql));
       tx.commit();
     } catch (const pqxx::sql_error& e) {
       throw MigrationError("migration \"" + migration.name + "\" of component \"" + component_ +

@@ -23,7 +23,7 @@ class MigrationError : public std::runtime_error {
 };
 
 struct MigrationReport {
-  std::vector<std::string> applied;   // names applied by this run
+  std::vector<std::string> applied;  // names applied by this run
   std::size_t already_applied = 0;
 };
 

@@ -54,8 +54,10 @@ RouteLookup Router::find(std::string_view method, std::string_view path) const {
     bool matched = true;
     for (std::size_t i = 0; i < segments.size() && matched; ++i) {
       if (is_parameter(entry.segments[i])) {
-        if (segments[i].empty()) matched = false;
-        else params.emplace(entry.segments[i].substr(1, entry.segments[i].size() - 2), segments[i]);
+        if (segments[i].empty())
+          matched = false;
+        else
+          params.emplace(entry.segments[i].substr(1, entry.segments[i].size() - 2), segments[i]);
       } else {
         matched = entry.segments[i] == segments[i];
       }

@@ -20,8 +20,8 @@ struct RouteMatch {
 };
 
 struct RouteLookup {
-  std::optional<RouteMatch> match;       // set when a route matched method and path
-  std::vector<std::string> allowed;      // path matched but method did not: 405 with Allow
+  std::optional<RouteMatch> match;   // set when a route matched method and path
+  std::vector<std::string> allowed;  // path matched but method did not: 405 with Allow
 };
 
 class Router {

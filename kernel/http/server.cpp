@@ -7,6 +7,7 @@
 #include "http/transport/response_writer.hpp"
 #include "http/transport/server_context.hpp"
 #include "http/transport/sweeper.hpp"
+#include "http/transport/write_poller.hpp"
 
 #include <pistache/listener.h>
 #include <pistache/net.h>
@@ -40,10 +41,11 @@ struct Server::Impl {
   bool stopped = false;
 
   void shut_down() {
-    // Order matters: no sweeper action while peers are torn down; reactor
-    // threads are joined by ~Listener (Listener::shutdown only signals
-    // them); only then is it safe to close what Pistache left open.
+    // Order matters: no sweeper or poller action while peers are torn down;
+    // reactor threads are joined by ~Listener (Listener::shutdown only
+    // signals them); only then is it safe to close what Pistache left open.
     if (context->sweeper) context->sweeper->stop();
+    if (context->poller) context->poller->stop();
     if (listener) {
       listener->shutdown();
       listener.reset();
@@ -60,7 +62,9 @@ Server::Server(ServerOptions options, RequestHandler handler, ProtocolErrorRende
   context.render_error = std::move(render_error);
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 void Server::start() {
   std::lock_guard lock(impl_->lifecycle);
@@ -69,19 +73,20 @@ void Server::start() {
 
   auto context = impl_->context;
   const auto& options = context->options;
-  // The sweeper renders its 408 itself, on its own thread.
-  context->sweeper = std::make_shared<transport::Sweeper>(
-      sweep_period(options), [weak = std::weak_ptr<transport::ServerContext>(context)] {
-        std::string bytes;
-        if (auto ctx = weak.lock()) {
-          transport::append_response(
-              bytes, ctx->render_error(408, "REQUEST_TIMEOUT", "request not received in time"),
-              transport::Framing{false, false});
-        }
-        return bytes;
-      });
-
   try {
+    context->poller = std::make_shared<transport::WritePoller>();
+    // The sweeper renders its 408 itself, on its own thread.
+    context->sweeper = std::make_shared<transport::Sweeper>(
+        sweep_period(options), [weak = std::weak_ptr<transport::ServerContext>(context)] {
+          std::string bytes;
+          if (auto ctx = weak.lock()) {
+            transport::append_response(
+                bytes, ctx->render_error(408, "REQUEST_TIMEOUT", "request not received in time"),
+                transport::Framing{false, false});
+          }
+          return bytes;
+        });
+
     auto listener = std::make_unique<Pistache::Tcp::Listener>(
         Pistache::Address(options.address, Pistache::Port(options.port)));
     listener->init(std::max<std::size_t>(1, options.threads),
@@ -99,9 +104,13 @@ void Server::start() {
   }
 }
 
-uint16_t Server::port() const { return impl_->port; }
+uint16_t Server::port() const {
+  return impl_->port;
+}
 
-std::size_t Server::in_flight() const { return impl_->context->in_flight.load(); }
+std::size_t Server::in_flight() const {
+  return impl_->context->in_flight.load();
+}
 
 void Server::stop() {
   std::lock_guard lock(impl_->lifecycle);

@@ -29,7 +29,7 @@ struct ServerOptions {
   uint16_t port = 8080;  // 0 = let the OS choose (tests); see Server::port()
   std::size_t threads = 4;
   std::size_t max_body_bytes = 1024 * 1024;
-  std::size_t max_header_bytes = 16 * 1024;   // request line + all headers
+  std::size_t max_header_bytes = 16 * 1024;          // request line + all headers
   std::chrono::milliseconds header_timeout{10'000};  // first byte to end of headers
   std::chrono::milliseconds body_timeout{30'000};    // end of headers to end of body
   std::chrono::milliseconds idle_timeout{60'000};    // keep-alive with no request in progress
@@ -48,10 +48,10 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  void start();                         // binds and serves on background threads
-  [[nodiscard]] uint16_t port() const;  // the bound port (after start)
+  void start();                                 // binds and serves on background threads
+  [[nodiscard]] uint16_t port() const;          // the bound port (after start)
   [[nodiscard]] std::size_t in_flight() const;  // requests inside the handler now
-  void stop();                          // stops accepting and closes connections
+  void stop();                                  // stops accepting and closes connections
 
  private:
   struct Impl;

@@ -25,26 +25,40 @@ spdlog::logger& logger() {
 
 spdlog::level::level_enum to_spdlog(Level level) {
   switch (level) {
-    case Level::trace: return spdlog::level::trace;
-    case Level::debug: return spdlog::level::debug;
-    case Level::info: return spdlog::level::info;
-    case Level::warn: return spdlog::level::warn;
-    case Level::error: return spdlog::level::err;
-    case Level::critical: return spdlog::level::critical;
-    case Level::off: return spdlog::level::off;
+    case Level::trace:
+      return spdlog::level::trace;
+    case Level::debug:
+      return spdlog::level::debug;
+    case Level::info:
+      return spdlog::level::info;
+    case Level::warn:
+      return spdlog::level::warn;
+    case Level::error:
+      return spdlog::level::err;
+    case Level::critical:
+      return spdlog::level::critical;
+    case Level::off:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
 
 const char* level_name(Level level) {
   switch (level) {
-    case Level::trace: return "trace";
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
-    case Level::critical: return "critical";
-    case Level::off: return "off";
+    case Level::trace:
+      return "trace";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
+    case Level::critical:
+      return "critical";
+    case Level::off:
+      return "off";
   }
   return "info";
 }
@@ -59,15 +73,19 @@ Level parse_level(std::string_view name) {
   throw std::invalid_argument("unknown log level \"" + std::string(name) + "\"");
 }
 
-void set_level(Level level) { logger().set_level(to_spdlog(level)); }
+void set_level(Level level) {
+  logger().set_level(to_spdlog(level));
+}
 
-bool enabled(Level level) { return logger().should_log(to_spdlog(level)); }
+bool enabled(Level level) {
+  return logger().should_log(to_spdlog(level));
+}
 
 void write(Level level, std::string_view message, const nlohmann::json& fields) noexcept {
   if (!enabled(level)) return;
   try {
-    nlohmann::json line = {{"time", http::utc_timestamp_now()}, {"level", level_name(level)},
-                           {"msg", message}};
+    nlohmann::json line = {
+        {"time", http::utc_timestamp_now()}, {"level", level_name(level)}, {"msg", message}};
     if (fields.is_object()) {
       for (const auto& [key, value] : fields.items()) line[key] = value;
     }

@@ -40,7 +40,8 @@ std::string Metrics::render(const db::PoolStats* pool) const {
       << "finkernel_build_info{version=\"" << FK_VERSION << "\"} 1\n";
   {
     std::lock_guard lock(mutex_);
-    out << "# HELP finkernel_http_requests_total HTTP requests by method, route template and status.\n"
+    out << "# HELP finkernel_http_requests_total HTTP requests by method, route template and "
+           "status.\n"
         << "# TYPE finkernel_http_requests_total counter\n";
     for (const auto& [key, count] : requests_) {
       const auto& [method, route, status] = key;

@@ -17,7 +17,8 @@ struct SettingSpec {
   std::function<std::string(const nlohmann::json&)> problem;
 };
 
-std::function<std::string(const nlohmann::json&)> matches(const char* pattern, const char* expected) {
+std::function<std::string(const nlohmann::json&)> matches(const char* pattern,
+                                                          const char* expected) {
   return [re = std::regex(pattern), expected](const nlohmann::json& value) -> std::string {
     if (!value.is_string() || !std::regex_match(value.get_ref<const std::string&>(), re)) {
       return std::string("must be ") + expected;
@@ -35,7 +36,8 @@ const std::vector<SettingSpec>& schema() {
       {"locale", "en-US", matches("[a-z]{2,3}(-[A-Z]{2})?", "a locale such as \"en-US\"")},
       {"fiscal_year_start_month", 1,
        [](const nlohmann::json& value) -> std::string {
-         if (!value.is_number_integer() || value.get<long long>() < 1 || value.get<long long>() > 12) {
+         if (!value.is_number_integer() || value.get<long long>() < 1 ||
+             value.get<long long>() > 12) {
            return "must be an integer from 1 to 12";
          }
          return {};
@@ -43,8 +45,7 @@ const std::vector<SettingSpec>& schema() {
       // Seed 004: budget alerts fire at 80 %, 100 % and 120 % of a budget by default.
       {"budget_alert_thresholds", nlohmann::json::array({80, 100, 120}),
        [](const nlohmann::json& value) -> std::string {
-         const char* expected =
-             "must be 1 to 10 ascending integer percentages between 1 and 1000";
+         const char* expected = "must be 1 to 10 ascending integer percentages between 1 and 1000";
          if (!value.is_array() || value.empty() || value.size() > 10) return expected;
          long long previous = 0;
          for (const auto& item : value) {

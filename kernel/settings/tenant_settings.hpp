@@ -22,7 +22,9 @@ class InvalidSetting : public std::runtime_error {
   InvalidSetting(std::string field, std::string reason, const std::string& message)
       : std::runtime_error(message), field_(std::move(field)), reason_(std::move(reason)) {}
   [[nodiscard]] const std::string& field() const { return field_; }
-  [[nodiscard]] const std::string& reason() const { return reason_; }  // UNKNOWN_FIELD, INVALID_VALUE
+  [[nodiscard]] const std::string& reason() const {
+    return reason_;
+  }  // UNKNOWN_FIELD, INVALID_VALUE
 
  private:
   std::string field_;

@@ -6,9 +6,12 @@ namespace fk::tenancy {
 
 std::string_view to_string(TenantStatus status) {
   switch (status) {
-    case TenantStatus::active: return "active";
-    case TenantStatus::suspended: return "suspended";
-    case TenantStatus::deleted: return "deleted";
+    case TenantStatus::active:
+      return "active";
+    case TenantStatus::suspended:
+      return "suspended";
+    case TenantStatus::deleted:
+      return "deleted";
   }
   return "active";
 }

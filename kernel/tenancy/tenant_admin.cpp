@@ -50,9 +50,11 @@ Tenant TenantAdmin::create(const std::string& slug, const std::string& display_n
   pqxx::connection connection(owner_url_);
   pqxx::work tx(connection);
   try {
-    auto row = tx.exec_params1(std::string("INSERT INTO tenants (slug, display_name) VALUES ($1, $2) "
-                                           "RETURNING ") + kTenantColumns,
-                               slug, display_name);
+    auto row =
+        tx.exec_params1(std::string("INSERT INTO tenants (slug, display_name) VALUES ($1, $2) "
+                                    "RETURNING ") +
+                            kTenantColumns,
+                        slug, display_name);
     tx.commit();
     return from_row(row);
   } catch (const pqxx::unique_violation&) {
@@ -64,8 +66,8 @@ std::vector<Tenant> TenantAdmin::list() {
   pqxx::connection connection(owner_url_);
   pqxx::read_transaction tx(connection);
   std::vector<Tenant> tenants;
-  for (const auto& row : tx.exec(std::string("SELECT ") + kTenantColumns +
-                                 " FROM tenants ORDER BY slug")) {
+  for (const auto& row :
+       tx.exec(std::string("SELECT ") + kTenantColumns + " FROM tenants ORDER BY slug")) {
     tenants.push_back(from_row(row));
   }
   return tenants;
@@ -74,9 +76,9 @@ std::vector<Tenant> TenantAdmin::list() {
 Tenant TenantAdmin::show(const std::string& slug_or_id) {
   pqxx::connection connection(owner_url_);
   pqxx::read_transaction tx(connection);
-  auto rows = tx.exec_params(std::string("SELECT ") + kTenantColumns + " FROM tenants WHERE " +
-                                 lookup_clause(slug_or_id),
-                             slug_or_id);
+  auto rows = tx.exec_params(
+      std::string("SELECT ") + kTenantColumns + " FROM tenants WHERE " + lookup_clause(slug_or_id),
+      slug_or_id);
   if (rows.empty()) {
     throw TenantAdminError("TENANT_NOT_FOUND", "no tenant \"" + slug_or_id + "\"");
   }
@@ -94,9 +96,9 @@ Tenant TenantAdmin::resume(const std::string& slug_or_id) {
 Tenant TenantAdmin::set_status(const std::string& slug_or_id, TenantStatus from, TenantStatus to) {
   pqxx::connection connection(owner_url_);
   pqxx::work tx(connection);
-  auto current = tx.exec_params(std::string("SELECT status FROM tenants WHERE ") +
-                                    lookup_clause(slug_or_id) + " FOR UPDATE",
-                                slug_or_id);
+  auto current = tx.exec_params(
+      std::string("SELECT status FROM tenants WHERE ") + lookup_clause(slug_or_id) + " FOR UPDATE",
+      slug_or_id);
   if (current.empty()) {
     throw TenantAdminError("TENANT_NOT_FOUND", "no tenant \"" + slug_or_id + "\"");
   }
@@ -107,11 +109,13 @@ Tenant TenantAdmin::set_status(const std::string& slug_or_id, TenantStatus from,
   }
   if (status != to_string(from)) {
     throw TenantAdminError("TENANT_STATE_CONFLICT", "tenant \"" + slug_or_id + "\" is " + status +
-                                                        ", expected " + std::string(to_string(from)));
+                                                        ", expected " +
+                                                        std::string(to_string(from)));
   }
-  auto row = tx.exec_params1(std::string("UPDATE tenants SET status = $2, updated_at = now() WHERE ") +
-                                 lookup_clause(slug_or_id) + " RETURNING " + kTenantColumns,
-                             slug_or_id, std::string(to_string(to)));
+  auto row =
+      tx.exec_params1(std::string("UPDATE tenants SET status = $2, updated_at = now() WHERE ") +
+                          lookup_clause(slug_or_id) + " RETURNING " + kTenantColumns,
+                      slug_or_id, std::string(to_string(to)));
   tx.commit();
   return from_row(row);
 }

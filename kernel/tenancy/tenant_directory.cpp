@@ -7,7 +7,7 @@ namespace fk::tenancy {
 namespace {
 // Bounds memory if clients send many distinct (mostly unknown) tenant ids.
 constexpr std::size_t kMaxCachedTenants = 100'000;
-}
+}  // namespace
 
 TenantDirectory::TenantDirectory(db::ConnectionPool& pool, std::chrono::milliseconds cache_ttl)
     : pool_(pool), cache_ttl_(cache_ttl) {}

@@ -52,7 +52,8 @@ TEST_CASE("operational endpoints", "[api]") {
     const auto reply = http_call(kernel.port(), "GET", "/metrics");
     REQUIRE(reply.status == 200);
     REQUIRE(reply.headers.at("content-type").find("text/plain") == 0);
-    REQUIRE(reply.body.find("finkernel_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"}") !=
+    REQUIRE(reply.body.find(
+                "finkernel_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"}") !=
             std::string::npos);
     REQUIRE(reply.body.find("route=\"(unmatched)\",status=\"404\"") != std::string::npos);
     REQUIRE(reply.body.find("finkernel_http_request_duration_seconds_bucket") != std::string::npos);
@@ -69,15 +70,17 @@ TEST_CASE("operational endpoints", "[api]") {
 
 TEST_CASE("request ids are echoed when sane and replaced when not", "[api]") {
   fk::test::TestKernel kernel;
-  const auto given = http_call(kernel.port(), "GET", "/health", {{"X-Request-Id", "trace-123.abc"}});
+  const auto given =
+      http_call(kernel.port(), "GET", "/health", {{"X-Request-Id", "trace-123.abc"}});
   REQUIRE(given.headers.at("x-request-id") == "trace-123.abc");
   REQUIRE(given.json()["meta"]["requestId"] == "trace-123.abc");
 
-  const auto hostile = http_call(kernel.port(), "GET", "/health",
-                                 {{"X-Request-Id", "<script>alert(1)</script>"}});
+  const auto hostile =
+      http_call(kernel.port(), "GET", "/health", {{"X-Request-Id", "<script>alert(1)</script>"}});
   REQUIRE(hostile.headers.at("x-request-id") != "<script>alert(1)</script>");
   REQUIRE(hostile.headers.at("x-request-id").size() == 36);
-  const auto too_long = http_call(kernel.port(), "GET", "/health", {{"X-Request-Id", std::string(200, 'a')}});
+  const auto too_long =
+      http_call(kernel.port(), "GET", "/health", {{"X-Request-Id", std::string(200, 'a')}});
   REQUIRE(too_long.headers.at("x-request-id").size() == 36);
 }
 
@@ -86,15 +89,18 @@ TEST_CASE("tenant settings: read, write, validate", "[api]") {
   fk::test::TestKernel kernel;
 
   SECTION("defaults, then an update that is read back") {
-    const auto initial = http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", tenant}});
+    const auto initial =
+        http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", tenant}});
     REQUIRE(initial.status == 200);
     REQUIRE(initial.json()["data"]["budget_alert_thresholds"] == nlohmann::json({80, 100, 120}));
 
-    const auto updated = http_call(kernel.port(), "PUT", "/v1/tenant/settings", json_headers(tenant),
-                                   R"({"display_currency":"JPY","fiscal_year_start_month":4})");
+    const auto updated =
+        http_call(kernel.port(), "PUT", "/v1/tenant/settings", json_headers(tenant),
+                  R"({"display_currency":"JPY","fiscal_year_start_month":4})");
     REQUIRE(updated.status == 200);
     REQUIRE(updated.json()["data"]["display_currency"] == "JPY");
-    const auto read = http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", tenant}});
+    const auto read =
+        http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", tenant}});
     REQUIRE(read.json()["data"]["fiscal_year_start_month"] == 4);
   }
   SECTION("an invalid value is 422 naming the field, and nothing is written") {
@@ -102,31 +108,34 @@ TEST_CASE("tenant settings: read, write, validate", "[api]") {
                                  R"({"timezone":"Europe/Paris","fiscal_year_start_month":13})");
     require_envelope_error(reply, 422, "VALIDATION_FAILED");
     REQUIRE(reply.json()["error"]["details"]["field"] == "fiscal_year_start_month");
-    const auto read = http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", tenant}});
+    const auto read =
+        http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", tenant}});
     REQUIRE(read.json()["data"]["timezone"] == "UTC");  // the valid key was not written either
   }
   SECTION("mass assignment: tenant_id or id in the body is refused, never applied") {
     const auto other = fk::test::create_tenant("api-mass");
     for (const auto* field : {"tenant_id", "id"}) {
-      const auto reply = http_call(kernel.port(), "PUT", "/v1/tenant/settings", json_headers(tenant),
-                                   nlohmann::json{{field, other}, {"locale", "fr-FR"}}.dump());
+      const auto reply =
+          http_call(kernel.port(), "PUT", "/v1/tenant/settings", json_headers(tenant),
+                    nlohmann::json{{field, other}, {"locale", "fr-FR"}}.dump());
       require_envelope_error(reply, 422, "VALIDATION_FAILED");
       REQUIRE(reply.json()["error"]["details"]["field"] == field);
     }
   }
   SECTION("malformed JSON is 400, wrong media type 415, non-object 422") {
-    require_envelope_error(
-        http_call(kernel.port(), "PUT", "/v1/tenant/settings", json_headers(tenant), "{\"locale\":"),
-        400, "INVALID_JSON");
     require_envelope_error(http_call(kernel.port(), "PUT", "/v1/tenant/settings",
-                                     {{"X-Tenant-Id", tenant}, {"Content-Type", "text/plain"}},
-                                     "locale=fr"),
-                           415, "UNSUPPORTED_MEDIA_TYPE");
+                                     json_headers(tenant), "{\"locale\":"),
+                           400, "INVALID_JSON");
+    require_envelope_error(
+        http_call(kernel.port(), "PUT", "/v1/tenant/settings",
+                  {{"X-Tenant-Id", tenant}, {"Content-Type", "text/plain"}}, "locale=fr"),
+        415, "UNSUPPORTED_MEDIA_TYPE");
     require_envelope_error(
         http_call(kernel.port(), "PUT", "/v1/tenant/settings", json_headers(tenant), "[1,2]"), 422,
         "VALIDATION_FAILED");
-    require_envelope_error(http_call(kernel.port(), "PUT", "/v1/tenant/settings", json_headers(tenant)),
-                           400, "INVALID_JSON");
+    require_envelope_error(
+        http_call(kernel.port(), "PUT", "/v1/tenant/settings", json_headers(tenant)), 400,
+        "INVALID_JSON");
   }
 }
 
@@ -135,8 +144,10 @@ TEST_CASE("tenants never see each other's settings", "[api]") {
   const auto tenant_b = fk::test::create_tenant("api-iso-b");
   fk::test::TestKernel kernel;
   REQUIRE(http_call(kernel.port(), "PUT", "/v1/tenant/settings", json_headers(tenant_a),
-                    R"({"display_currency":"CHF"})").status == 200);
-  const auto b = http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", tenant_b}});
+                    R"({"display_currency":"CHF"})")
+              .status == 200);
+  const auto b =
+      http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", tenant_b}});
   REQUIRE(b.json()["data"]["display_currency"] == "USD");
 }
 
@@ -164,8 +175,9 @@ TEST_CASE("tenant resolution and status", "[api]") {
         http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", tenant}}), 403,
         "TENANT_SUSPENDED");
     admin.resume(tenant);
-    REQUIRE(http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", tenant}}).status ==
-            200);
+    REQUIRE(
+        http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", tenant}}).status ==
+        200);
   }
 }
 

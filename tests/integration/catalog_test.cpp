@@ -16,7 +16,8 @@ TEST_CASE("every table with tenant_id follows the tenancy rules", "[catalog]") {
   const auto tables = tx.exec(
       "SELECT c.oid, c.relname, c.relrowsecurity, c.relforcerowsecurity "
       "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped "
+      "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT "
+      "a.attisdropped "
       "WHERE c.relkind IN ('r', 'p') AND n.nspname = 'public'");
   REQUIRE(tables.size() >= 1);  // tenant_settings at least
 
@@ -36,8 +37,10 @@ TEST_CASE("every table with tenant_id follows the tenancy rules", "[catalog]") {
       CHECK(policy[1].as<bool>());  // USING
       CHECK(policy[2].as<bool>());  // WITH CHECK
       const auto expression = tx.exec_params(
-          "SELECT pg_get_expr(polqual, polrelid) FROM pg_policy WHERE polrelid = $1 AND polname = $2",
-          table[0].as<long long>(), policy[0].as<std::string>())[0][0].as<std::string>();
+                                    "SELECT pg_get_expr(polqual, polrelid) FROM pg_policy WHERE "
+                                    "polrelid = $1 AND polname = $2",
+                                    table[0].as<long long>(), policy[0].as<std::string>())[0][0]
+                                  .as<std::string>();
       CHECK(expression.find("fk_current_tenant()") != std::string::npos);
       CHECK(expression.find("SELECT") != std::string::npos);  // evaluated once per statement
     }
@@ -76,8 +79,8 @@ TEST_CASE("the runtime role holds no power over row-level security", "[catalog]"
   CHECK_FALSE(role[0][3].as<bool>());
   CHECK_FALSE(role[0][4].as<bool>());
 
-  pqxx::connection database(TestDatabase::with_database(TestDatabase::instance().superuser_url(),
-                                                        fk::db::kDatabaseName));
+  pqxx::connection database(
+      TestDatabase::with_database(TestDatabase::instance().superuser_url(), fk::db::kDatabaseName));
   pqxx::read_transaction in_database(database);
   const auto owned = in_database.exec_params(
       "SELECT c.relname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = $1",

@@ -67,18 +67,21 @@ TEST_CASE("finkernel migrate and tenant lifecycle against an existing server", "
   REQUIRE(migrate.out.find("0 applied") != std::string::npos);
 
   const std::string slug = "cli-" + std::to_string(getpid());
-  const auto created = run_finkernel(with_database({"tenant", "create", slug, "--name", "CLI Bank", "--json"}));
+  const auto created =
+      run_finkernel(with_database({"tenant", "create", slug, "--name", "CLI Bank", "--json"}));
   INFO(created.out);
   REQUIRE(created.exit_code == 0);
   const auto tenant = nlohmann::json::parse(created.out)[0];
   REQUIRE(tenant["slug"] == slug);
   REQUIRE(tenant["status"] == "active");
 
-  const auto duplicate = run_finkernel(with_database({"tenant", "create", slug, "--name", "Again"}));
+  const auto duplicate =
+      run_finkernel(with_database({"tenant", "create", slug, "--name", "Again"}));
   REQUIRE(duplicate.exit_code == 1);
   REQUIRE(duplicate.out.find("TENANT_EXISTS") != std::string::npos);
 
-  const auto bad_slug = run_finkernel(with_database({"tenant", "create", "Bad Slug!", "--name", "X"}));
+  const auto bad_slug =
+      run_finkernel(with_database({"tenant", "create", "Bad Slug!", "--name", "X"}));
   REQUIRE(bad_slug.exit_code == 1);
   REQUIRE(bad_slug.out.find("INVALID_SLUG") != std::string::npos);
 
@@ -88,7 +91,8 @@ TEST_CASE("finkernel migrate and tenant lifecycle against an existing server", "
   const auto again = run_finkernel(with_database({"tenant", "suspend", slug}));
   REQUIRE(again.exit_code == 1);
 
-  const auto resumed = run_finkernel(with_database({"tenant", "resume", tenant["id"].get<std::string>(), "--json"}));
+  const auto resumed =
+      run_finkernel(with_database({"tenant", "resume", tenant["id"].get<std::string>(), "--json"}));
   REQUIRE(resumed.exit_code == 0);
   REQUIRE(nlohmann::json::parse(resumed.out)[0]["status"] == "active");
 
@@ -102,8 +106,8 @@ TEST_CASE("finkernel migrate and tenant lifecycle against an existing server", "
 }
 
 TEST_CASE("finkernel run serves, then drains and exits on SIGTERM", "[cli]") {
-  fk::test::BackgroundProcess kernel(
-      with_database({"run", "--port", "0", "--dev-mode", "--config", std::string(FK_SOURCE_DIR) + "/kernel.yaml"}));
+  fk::test::BackgroundProcess kernel(with_database({"run", "--port", "0", "--dev-mode", "--config",
+                                                    std::string(FK_SOURCE_DIR) + "/kernel.yaml"}));
   const auto output = kernel.wait_for_output("Press Ctrl-C", 60'000);
   INFO(output);
   std::smatch match;

@@ -23,7 +23,8 @@ std::string fresh_database(const std::string& name) {
   tx.exec("DROP DATABASE IF EXISTS " + name);
   tx.exec("CREATE DATABASE " + name + " OWNER fk_owner TEMPLATE template0");
   tx.exec("GRANT CONNECT ON DATABASE " + name + " TO fk_runtime");
-  pqxx::connection inside(TestDatabase::with_database(TestDatabase::instance().superuser_url(), name));
+  pqxx::connection inside(
+      TestDatabase::with_database(TestDatabase::instance().superuser_url(), name));
   pqxx::nontransaction setup(inside);
   setup.exec("ALTER SCHEMA public OWNER TO fk_owner");
   setup.exec("GRANT USAGE ON SCHEMA public TO fk_runtime");
@@ -57,8 +58,9 @@ TEST_CASE("a changed applied migration stops the start, naming it", "[migrations
 
   auto edited = fk::db::embedded_migrations();
   edited[0].sql += "\n-- edited after release\n";
-  REQUIRE_THROWS_WITH(fk::db::Migrator(url, "kernel", edited).migrate(),
-                      Catch::Contains(edited[0].name) && Catch::Contains("was changed after it was applied"));
+  REQUIRE_THROWS_WITH(
+      fk::db::Migrator(url, "kernel", edited).migrate(),
+      Catch::Contains(edited[0].name) && Catch::Contains("was changed after it was applied"));
 }
 
 TEST_CASE("an applied migration missing from the binary stops the start", "[migrations]") {
@@ -74,7 +76,8 @@ TEST_CASE("an applied migration missing from the binary stops the start", "[migr
 TEST_CASE("a failing migration is rolled back and not recorded", "[migrations]") {
   const auto url = fresh_database("fk_migrate_failing");
   auto broken = fk::db::embedded_migrations();
-  broken.push_back({"9999_broken.sql", "CREATE TABLE half_done (id int); SELECT no_such_function();"});
+  broken.push_back(
+      {"9999_broken.sql", "CREATE TABLE half_done (id int); SELECT no_such_function();"});
   REQUIRE_THROWS_WITH(fk::db::Migrator(url, "kernel", broken).migrate(),
                       Catch::Contains("9999_broken.sql") && Catch::Contains("rolled back"));
   pqxx::connection connection(url);
@@ -92,9 +95,8 @@ TEST_CASE("kernels starting at once do not both migrate", "[migrations]") {
   for (int i = 0; i < kKernels; ++i) {
     kernels.emplace_back([&] {
       try {
-        total_applied += fk::db::Migrator(url, "kernel", fk::db::embedded_migrations())
-                             .migrate()
-                             .applied.size();
+        total_applied +=
+            fk::db::Migrator(url, "kernel", fk::db::embedded_migrations()).migrate().applied.size();
       } catch (...) {
         ++failures;
       }

@@ -18,7 +18,8 @@ using fk::test::TestDatabase;
 namespace {
 
 struct Harness {
-  fk::db::ConnectionPool pool{TestDatabase::instance().runtime_url(), 2, std::chrono::milliseconds(2000)};
+  fk::db::ConnectionPool pool{TestDatabase::instance().runtime_url(), 2,
+                              std::chrono::milliseconds(2000)};
   fk::tenancy::TenantDirectory tenants{pool, std::chrono::milliseconds(0)};
   std::unique_ptr<fk::api::TenantResolver> resolver = fk::api::make_dev_header_resolver(true);
   fk::ops::Metrics metrics;
@@ -90,7 +91,8 @@ TEST_CASE("a throwing handler becomes a generic 500 and the server keeps serving
   REQUIRE(boom.body.find("hunter2") == std::string::npos);
   REQUIRE(boom.body.find("secret") == std::string::npos);
 
-  const auto failed = fk::test::http_call(port, "PUT", "/write-then-fail", {{"X-Tenant-Id", tenant}});
+  const auto failed =
+      fk::test::http_call(port, "PUT", "/write-then-fail", {{"X-Tenant-Id", tenant}});
   REQUIRE(failed.status == 500);
   REQUIRE(stored_value(tenant, "locale").empty());  // rolled back with the request
 
@@ -102,7 +104,8 @@ TEST_CASE("a throwing handler becomes a generic 500 and the server keeps serving
 }
 
 TEST_CASE("a route without a declared permission does not start", "[pipeline]") {
-  fk::db::ConnectionPool pool{TestDatabase::instance().runtime_url(), 1, std::chrono::milliseconds(100)};
+  fk::db::ConnectionPool pool{TestDatabase::instance().runtime_url(), 1,
+                              std::chrono::milliseconds(100)};
   fk::tenancy::TenantDirectory tenants{pool, std::chrono::milliseconds(0)};
   auto resolver = fk::api::make_dev_header_resolver(true);
   fk::ops::Metrics metrics;
@@ -114,15 +117,18 @@ TEST_CASE("a route without a declared permission does not start", "[pipeline]") 
       Catch::Contains("GET /undeclared") && Catch::Contains("declares no permission"));
 
   std::vector<fk::api::Route> duplicated = {
-      {"GET", "/twice", fk::api::Scope::open, "public", [](fk::api::RequestContext&) { return fk::api::Reply{}; }},
-      {"GET", "/twice", fk::api::Scope::open, "public", [](fk::api::RequestContext&) { return fk::api::Reply{}; }}};
+      {"GET", "/twice", fk::api::Scope::open, "public",
+       [](fk::api::RequestContext&) { return fk::api::Reply{}; }},
+      {"GET", "/twice", fk::api::Scope::open, "public",
+       [](fk::api::RequestContext&) { return fk::api::Reply{}; }}};
   REQUIRE_THROWS_WITH(fk::api::Pipeline({pool, tenants, *resolver, metrics}, duplicated),
                       Catch::Contains("declared twice"));
 }
 
 TEST_CASE("a draining kernel refuses new work with 503", "[pipeline]") {
-  Harness harness({{"GET", "/ping", fk::api::Scope::open, "public",
-                    [](fk::api::RequestContext&) { return fk::api::Reply{200, "pong", {}, {}}; }}});
+  Harness harness({{"GET", "/ping", fk::api::Scope::open, "public", [](fk::api::RequestContext&) {
+                      return fk::api::Reply{200, "pong", {}, {}};
+                    }}});
   REQUIRE(fk::test::http_call(harness.server->port(), "GET", "/ping").status == 200);
   harness.pipeline->start_draining();
   const auto reply = fk::test::http_call(harness.server->port(), "GET", "/ping");

@@ -42,7 +42,8 @@ TEST_CASE("requests succeed again after PostgreSQL restarts", "[pool]") {
 
   // Warm every pooled connection so all of them are broken by the restart.
   for (int i = 0; i < 8; ++i) {
-    REQUIRE(fk::test::http_call(kernel.port(), "GET", "/v1/tenant/settings", headers).status == 200);
+    REQUIRE(fk::test::http_call(kernel.port(), "GET", "/v1/tenant/settings", headers).status ==
+            200);
   }
   TestDatabase::instance().cluster().restart();
 

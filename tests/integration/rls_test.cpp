@@ -51,8 +51,9 @@ TEST_CASE("runtime role sees only the current tenant's rows", "[rls]") {
   SECTION("UPDATE and DELETE of another tenant's rows affect nothing") {
     pqxx::work tx(connection);
     set_tenant(tx, tenant_a);
-    REQUIRE(tx.exec_params("UPDATE tenant_settings SET value = '\"X\"' WHERE tenant_id = $1",
-                           tenant_b).affected_rows() == 0);
+    REQUIRE(
+        tx.exec_params("UPDATE tenant_settings SET value = '\"X\"' WHERE tenant_id = $1", tenant_b)
+            .affected_rows() == 0);
     REQUIRE(tx.exec_params("DELETE FROM tenant_settings WHERE tenant_id = $1", tenant_b)
                 .affected_rows() == 0);
     tx.commit();
@@ -141,7 +142,8 @@ TEST_CASE("runtime role cannot escape row-level security", "[rls]") {
   SECTION("cannot read or change the tenants table directly") {
     pqxx::nontransaction tx(connection);
     REQUIRE_THROWS_AS(tx.exec("SELECT * FROM tenants"), pqxx::insufficient_privilege);
-    REQUIRE_THROWS_AS(tx.exec("UPDATE tenants SET status = 'active'"), pqxx::insufficient_privilege);
+    REQUIRE_THROWS_AS(tx.exec("UPDATE tenants SET status = 'active'"),
+                      pqxx::insufficient_privilege);
   }
   SECTION("reads tenant status only through the function meant for it") {
     const auto tenant = fk::test::create_tenant("rls-status");

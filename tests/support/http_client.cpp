@@ -40,7 +40,8 @@ std::string lower(std::string text) {
 HttpReply http_call(uint16_t port, const std::string& method, const std::string& target,
                     const std::map<std::string, std::string>& headers, const std::string& body) {
   const int fd = connect_to(port);
-  std::string request = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+  std::string request =
+      method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
   for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
   if (!body.empty() || method == "PUT" || method == "POST") {
     request += "Content-Length: " + std::to_string(body.size()) + "\r\n";

@@ -72,7 +72,9 @@ BackgroundProcess::~BackgroundProcess() {
   unlink(output_file_.c_str());
 }
 
-std::string BackgroundProcess::output() const { return read_file(output_file_); }
+std::string BackgroundProcess::output() const {
+  return read_file(output_file_);
+}
 
 std::string BackgroundProcess::wait_for_output(const std::string& text, int timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);

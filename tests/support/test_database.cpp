@@ -51,7 +51,8 @@ std::string TestDatabase::with_database(const std::string& url, const std::strin
 
 std::string create_tenant(const std::string& prefix) {
   static std::atomic<int> counter{0};
-  const std::string slug = prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+  const std::string slug =
+      prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
   return tenancy::TenantAdmin(TestDatabase::instance().owner_url()).create(slug, "Test " + slug).id;
 }
 

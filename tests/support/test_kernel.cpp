@@ -21,6 +21,8 @@ TestKernel::TestKernel(const config::KernelConfig& config) {
   app_->start();
 }
 
-TestKernel::~TestKernel() { app_->drain_and_stop(); }
+TestKernel::~TestKernel() {
+  app_->drain_and_stop();
+}
 
 }  // namespace fk::test

@@ -33,20 +33,20 @@ nlohmann::json database_check(db::ConnectionPool& pool) {
 
 std::vector<Route> health_routes(HealthDependencies dependencies) {
   std::vector<Route> routes;
-  routes.push_back({"GET", "/health", Scope::open, "public",
-                    [](RequestContext&) { return Reply{200, {{"status", "ok"}}, {}, {}}; }});
-  routes.push_back({"GET", "/ready", Scope::open, "public", [dependencies](RequestContext&) {
-                      nlohmann::json checks = database_check(dependencies.pool);
-                      checks["accepting"] = !dependencies.draining();
-                      const bool ready = checks["database"] == "ok" &&
-                                         checks["migrations"] == "current" &&
-                                         checks["accepting"] == true;
-                      if (!ready) {
-                        throw http::ApiError(503, "NOT_READY", "the kernel is not ready",
-                                             {{"checks", checks}});
-                      }
-                      return Reply{200, {{"status", "ready"}, {"checks", checks}}, {}, {}};
+  routes.push_back({"GET", "/health", Scope::open, "public", [](RequestContext&) {
+                      return Reply{200, {{"status", "ok"}}, {}, {}};
                     }});
+  routes.push_back(
+      {"GET", "/ready", Scope::open, "public", [dependencies](RequestContext&) {
+         nlohmann::json checks = database_check(dependencies.pool);
+         checks["accepting"] = !dependencies.draining();
+         const bool ready = checks["database"] == "ok" && checks["migrations"] == "current" &&
+                            checks["accepting"] == true;
+         if (!ready) {
+           throw http::ApiError(503, "NOT_READY", "the kernel is not ready", {{"checks", checks}});
+         }
+         return Reply{200, {{"status", "ready"}, {"checks", checks}}, {}, {}};
+       }});
   routes.push_back({"GET", "/metrics", Scope::open, "public", [dependencies](RequestContext&) {
                       const auto pool = dependencies.pool.stats();
                       return Reply{200, nullptr, "text/plain; version=0.0.4; charset=utf-8",

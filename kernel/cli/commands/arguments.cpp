@@ -7,8 +7,8 @@ std::optional<std::string> Arguments::get(const std::string& name) const {
   return std::nullopt;
 }
 
-Arguments parse_arguments(const std::vector<std::string>& words, const std::set<std::string>& valued,
-                          const std::set<std::string>& flags) {
+Arguments parse_arguments(const std::vector<std::string>& words,
+                          const std::set<std::string>& valued, const std::set<std::string>& flags) {
   Arguments arguments;
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::string& word = words[i];

@@ -24,7 +24,7 @@ struct Arguments {
 };
 
 // `valued` options take a value; `flags` do not. Anything else is a UsageError.
-Arguments parse_arguments(const std::vector<std::string>& words, const std::set<std::string>& valued,
-                          const std::set<std::string>& flags);
+Arguments parse_arguments(const std::vector<std::string>& words,
+                          const std::set<std::string>& valued, const std::set<std::string>& flags);
 
 }  // namespace fk::cli

@@ -22,14 +22,15 @@ constexpr const char* kHelp =
     "\n"
     "options:\n"
     "  --port N                      listen port (overrides http.port)\n"
-    "  --dev-mode                    accept X-Tenant-Id without authentication (never in production)\n";
+    "  --dev-mode                    accept X-Tenant-Id without authentication (never in "
+    "production)\n";
 
 void print_banner(const config::KernelConfig& config, uint16_t port,
                   const std::vector<app::SeededTenant>& tenants) {
   const std::string base = "http://" + config.http.address + ":" + std::to_string(port);
   std::cout << "\nFinKernel " << FK_VERSION << " is serving on " << base << "\n"
-            << "  health:  " << base << "/health   readiness: " << base << "/ready   metrics: "
-            << base << "/metrics\n";
+            << "  health:  " << base << "/health   readiness: " << base
+            << "/ready   metrics: " << base << "/metrics\n";
   for (const auto& tenant : tenants) {
     std::cout << "  tenant:  " << tenant.slug << " (id " << tenant.id << ")\n";
     if (config.dev_mode) {
@@ -54,7 +55,8 @@ int run_command(const std::vector<std::string>& args) {
     std::cout << kHelp << kDatabaseOptionsHelp;
     return 0;
   }
-  if (!arguments.positional.empty()) throw UsageError("unexpected argument " + arguments.positional[0]);
+  if (!arguments.positional.empty())
+    throw UsageError("unexpected argument " + arguments.positional[0]);
 
   auto config = load_effective_config(arguments);
   if (arguments.has("dev-mode")) config.dev_mode = true;

@@ -42,7 +42,8 @@ void print(const std::vector<tenancy::Tenant>& tenants, bool as_json) {
     return;
   }
   std::cout << std::left << std::setw(38) << "ID" << std::setw(24) << "SLUG" << std::setw(11)
-            << "STATUS" << "NAME\n";
+            << "STATUS"
+            << "NAME\n";
   for (const auto& tenant : tenants) {
     std::cout << std::setw(38) << tenant.id << std::setw(24) << tenant.slug << std::setw(11)
               << tenancy::to_string(tenant.status) << tenant.display_name << "\n";

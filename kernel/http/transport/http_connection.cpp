@@ -13,14 +13,11 @@ constexpr ProtocolError kMalformed{400, "MALFORMED_REQUEST", "malformed HTTP req
 constexpr ProtocolError kInternal{500, "INTERNAL_ERROR", "internal error"};
 constexpr ProtocolError kHeadersTooLarge{431, "HEADERS_TOO_LARGE",
                                          "request line and headers exceed the limit"};
-constexpr ProtocolError kBodyTooLarge{413, "PAYLOAD_TOO_LARGE",
-                                      "request body exceeds the limit"};
-constexpr ProtocolError kBadContentLength{400, "INVALID_CONTENT_LENGTH",
-                                          "invalid Content-Length"};
+constexpr ProtocolError kBodyTooLarge{413, "PAYLOAD_TOO_LARGE", "request body exceeds the limit"};
+constexpr ProtocolError kBadContentLength{400, "INVALID_CONTENT_LENGTH", "invalid Content-Length"};
 constexpr ProtocolError kLengthAndEncoding{
     400, "BAD_REQUEST", "Content-Length and Transfer-Encoding must not be combined"};
-constexpr ProtocolError kBadTransferEncoding{400, "BAD_REQUEST",
-                                             "unsupported Transfer-Encoding"};
+constexpr ProtocolError kBadTransferEncoding{400, "BAD_REQUEST", "unsupported Transfer-Encoding"};
 constexpr ProtocolError kBadVersion{505, "HTTP_VERSION_NOT_SUPPORTED",
                                     "only HTTP/1.0 and HTTP/1.1 are supported"};
 
@@ -28,7 +25,9 @@ constexpr ProtocolError kBadVersion{505, "HTTP_VERSION_NOT_SUPPORTED",
 // the connection unless released; cap what an idle connection holds.
 constexpr std::size_t kRetainedBodyCapacity = 64 * 1024;
 
-HttpConnection& self(http_parser* parser) { return *static_cast<HttpConnection*>(parser->data); }
+HttpConnection& self(http_parser* parser) {
+  return *static_cast<HttpConnection*>(parser->data);
+}
 
 bool has_header(const Request& request, std::string_view lower_name) {
   return std::any_of(request.headers.begin(), request.headers.end(),

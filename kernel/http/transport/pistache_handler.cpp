@@ -2,10 +2,18 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 #include <utility>
 
 namespace fk::http::transport {
+
+namespace {
+// How long a closing connection may stay half-open after our FIN while the
+// client reads the final response (capped by idle_timeout).
+constexpr std::chrono::milliseconds kLinger{2000};
+}  // namespace
 
 PistacheHandler::PistacheHandler(std::shared_ptr<ServerContext> context)
     : context_(std::move(context)) {}
@@ -17,8 +25,11 @@ std::shared_ptr<Pistache::Tcp::Handler> PistacheHandler::clone() const {
 
 void PistacheHandler::onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) {
   try {
+    const auto& options = context_->options;
     auto watch = std::make_shared<ConnectionWatch>(
-        peer->fd(), ConnectionWatch::Clock::now() + context_->options.idle_timeout);
+        peer->fd(), context_->poller,
+        std::min<ConnectionWatch::Clock::duration>(kLinger, options.idle_timeout),
+        ConnectionWatch::Clock::now() + options.idle_timeout);
     auto session = std::make_unique<Session>(context_, watch, peer->address().host());
     sessions_.emplace(peer.get(), std::move(session));
     context_->sweeper->add(std::move(watch));
@@ -38,7 +49,7 @@ void PistacheHandler::onInput(const char* buffer, size_t size,
     return;
   }
   try {
-    it->second->on_input(buffer, size, peer, *transport());
+    it->second->on_input(buffer, size);
   } catch (...) {
     it->second->watch().abort();
   }

@@ -12,8 +12,7 @@ namespace fk::http::transport {
 namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -38,8 +37,12 @@ void append_number(std::string& out, std::size_t value) {
 
 // RFC 9110 §6.4.1/§8.6: 1xx, 204 and 304 never carry content, and 1xx/204
 // must not carry Content-Length.
-bool status_has_body(int status) { return status >= 200 && status != 204 && status != 304; }
-bool status_has_length(int status) { return status >= 200 && status != 204; }
+bool status_has_body(int status) {
+  return status >= 200 && status != 204 && status != 304;
+}
+bool status_has_length(int status) {
+  return status >= 200 && status != 204;
+}
 
 }  // namespace
 
@@ -69,7 +72,9 @@ void append_response(std::string& out, const Response& response, Framing framing
   if (has_body && !framing.head_request) out.append(response.body);
 }
 
-void append_continue(std::string& out) { out.append("HTTP/1.1 100 Continue\r\n\r\n"); }
+void append_continue(std::string& out) {
+  out.append("HTTP/1.1 100 Continue\r\n\r\n");
+}
 
 std::string_view http_date_now() {
   struct Cache {
@@ -87,11 +92,10 @@ std::string_view http_date_now() {
                                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     std::tm parts{};
     gmtime_r(&now, &parts);
-    const int written = std::snprintf(cache.text.data(), cache.text.size(),
-                                      "%s, %02d %s %04d %02d:%02d:%02d GMT",
-                                      kDays[parts.tm_wday % 7], parts.tm_mday,
-                                      kMonths[parts.tm_mon % 12], parts.tm_year + 1900,
-                                      parts.tm_hour, parts.tm_min, parts.tm_sec);
+    const int written =
+        std::snprintf(cache.text.data(), cache.text.size(), "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                      kDays[parts.tm_wday % 7], parts.tm_mday, kMonths[parts.tm_mon % 12],
+                      parts.tm_year + 1900, parts.tm_hour, parts.tm_min, parts.tm_sec);
     cache.size = written > 0 ? static_cast<std::size_t>(written) : 0;
     cache.second = now;
   }

@@ -5,6 +5,7 @@
 
 #include "http/server.hpp"
 #include "http/transport/sweeper.hpp"
+#include "http/transport/write_poller.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -18,6 +19,7 @@ struct ServerContext {
   ProtocolErrorRenderer render_error;
   std::atomic<std::size_t> in_flight{0};
   std::shared_ptr<Sweeper> sweeper;
+  std::shared_ptr<WritePoller> poller;
 };
 
 }  // namespace fk::http::transport

@@ -14,13 +14,11 @@ namespace {
 using Clock = ConnectionWatch::Clock;
 using Phase = ConnectionWatch::Phase;
 
-// How long a closing connection may stay half-open after our FIN while the
-// client reads the final response (capped by idle_timeout).
-constexpr std::chrono::milliseconds kLinger{2000};
+// The output buffer is reused across inputs; release it after a big one.
+constexpr std::size_t kRetainedOutputCapacity = 64 * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -47,9 +45,7 @@ Session::Session(std::shared_ptr<ServerContext> context, std::shared_ptr<Connect
       parser_(ParserLimits{context_->options.max_header_bytes, context_->options.max_body_bytes},
               *this) {}
 
-void Session::on_input(const char* data, std::size_t size,
-                       const std::shared_ptr<Pistache::Tcp::Peer>& peer,
-                       Pistache::Tcp::Transport& transport) {
+void Session::on_input(const char* data, std::size_t size) {
   // A closing connection keeps draining input: closing with unread bytes
   // would make the kernel send a reset that can destroy the final response.
   if (closing_ || watch_->expired()) return;
@@ -60,13 +56,13 @@ void Session::on_input(const char* data, std::size_t size,
   const auto now = Clock::now();
   if (parser_.finished()) closing_ = true;
   if (closing_) {
-    // Until the final response is flushed, idle_timeout bounds how long a
+    // Until the final response is out, idle_timeout bounds how long a
     // client that does not read may hold the connection.
     watch_->enter(Phase::Closing, now + context_->options.idle_timeout);
   } else if (answered_ && parser_.between_requests()) {
     watch_->enter(Phase::Idle, now + context_->options.idle_timeout);
   }
-  flush(peer, transport);
+  flush();
 }
 
 void Session::on_request_started() {
@@ -134,26 +130,11 @@ bool Session::reserve_output() {
   return false;
 }
 
-void Session::flush(const std::shared_ptr<Pistache::Tcp::Peer>& peer,
-                    Pistache::Tcp::Transport& transport) {
+void Session::flush() {
   if (out_.empty()) return;
-  const bool then_close = closing_;
-  const auto linger = std::min<Clock::duration>(kLinger, context_->options.idle_timeout);
-  const auto size = out_.size();
-  auto written = peer->send(Pistache::RawBuffer(std::move(out_), size));
+  watch_->write(out_, closing_);
   out_.clear();
-  // Runs on this reactor thread once every byte reached the kernel; only
-  // then may we half-close, or the FIN would cut the response short.
-  written.then(
-      [watch = watch_, then_close, linger](ssize_t) {
-        watch->end_output(then_close, Clock::now() + linger);
-      },
-      [watch = watch_](std::exception_ptr) { watch->abort(); });
-  // Pistache queues writes by fd and drains the queue on a later reactor
-  // iteration, when this peer may be gone and its fd reused by a new
-  // connection. Flushing now, on the owning thread, hands the bytes to the
-  // kernel (or to this peer's own pending-write list) immediately.
-  transport.flush();
+  if (out_.capacity() > kRetainedOutputCapacity) std::string().swap(out_);
 }
 
 }  // namespace fk::http::transport

@@ -8,9 +8,6 @@
 #include "http/transport/response_writer.hpp"
 #include "http/transport/server_context.hpp"
 
-#include <pistache/peer.h>
-#include <pistache/transport.h>
-
 #include <memory>
 #include <string>
 
@@ -26,8 +23,7 @@ class Session final : private HttpConnection::Events {
 
   // Reactor thread only. Answers every complete request in `data`, in order,
   // with a single write.
-  void on_input(const char* data, std::size_t size, const std::shared_ptr<Pistache::Tcp::Peer>& peer,
-                Pistache::Tcp::Transport& transport);
+  void on_input(const char* data, std::size_t size);
 
   [[nodiscard]] ConnectionWatch& watch() const { return *watch_; }
 
@@ -39,15 +35,15 @@ class Session final : private HttpConnection::Events {
 
   [[nodiscard]] Response render_error(int status, const char* code, const char* message) const;
   bool reserve_output();
-  void flush(const std::shared_ptr<Pistache::Tcp::Peer>& peer, Pistache::Tcp::Transport& transport);
+  void flush();
 
   std::shared_ptr<ServerContext> context_;
   std::shared_ptr<ConnectionWatch> watch_;
   std::string remote_address_;
   HttpConnection parser_;
-  std::string out_;          // responses of the current input, written at once
-  bool closing_ = false;     // final response queued: read and discard the rest
-  bool answered_ = false;    // a request completed during the current input
+  std::string out_;        // responses of the current input, written at once
+  bool closing_ = false;   // final response queued: read and discard the rest
+  bool answered_ = false;  // a request completed during the current input
 };
 
 }  // namespace fk::http::transport

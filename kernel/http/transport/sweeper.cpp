@@ -5,7 +5,9 @@ namespace fk::http::transport {
 Sweeper::Sweeper(std::chrono::milliseconds period, TimeoutResponse timeout_response)
     : period_(period), timeout_response_(std::move(timeout_response)), thread_([this] { run(); }) {}
 
-Sweeper::~Sweeper() { stop(); }
+Sweeper::~Sweeper() {
+  stop();
+}
 
 void Sweeper::add(std::shared_ptr<ConnectionWatch> watch) {
   std::lock_guard lock(mutex_);

@@ -6,8 +6,8 @@
 #include "config/config_value.hpp"
 #include "config/kernel_config.hpp"
 
-#include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
+#include <catch2/catch.hpp>
 
 #include <set>
 #include <string>

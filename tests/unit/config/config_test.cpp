@@ -170,7 +170,8 @@ TEST_CASE("values of the wrong type name the key and the line", "[config]") {
       {"http:\n  port: [80, 81]\n", 2, port + "a sequence"},
       {"http:\n  port:\n    - 80\n", 2, port + "a sequence"},
       {"http:\n  port: {value: 80}\n", 2, port + "a map"},
-      {"http:\n  threads: 0\n", 2, "'http.threads' must be an integer between 1 and 256, got \"0\""},
+      {"http:\n  threads: 0\n", 2,
+       "'http.threads' must be an integer between 1 and 256, got \"0\""},
       {"http:\n  max_header_bytes: 1023\n", 2,
        "'http.max_header_bytes' must be an integer between 1024 and 1048576, got \"1023\""},
       {"database:\n  pool_size: 1025\n", 2,
@@ -181,7 +182,8 @@ TEST_CASE("values of the wrong type name the key and the line", "[config]") {
       {"log:\n  level: verbose\n", 2,
        "'log.level' must be one of trace, debug, info, warn, error, critical, off, got "
        "\"verbose\""},
-      {"embedded:\n  data_dir: \"\"\n", 2, "'embedded.data_dir' must be a non-empty string, got \"\""},
+      {"embedded:\n  data_dir: \"\"\n", 2,
+       "'embedded.data_dir' must be a non-empty string, got \"\""},
       {"embedded:\n  os_user:\n", 2, "'embedded.os_user' must be a non-empty string, got null"},
       {"database:\n  url: [a]\n", 2, "'database.url' must be a string, got a sequence"},
   };
@@ -284,10 +286,10 @@ TEST_CASE("a bad environment value names the variable", "[config]") {
 
 TEST_CASE("unknown FINKERNEL_ and unrelated variables are ignored", "[config]") {
   const KernelConfig config = load_config("", {{"FINKERNEL_HTTP_PROT", "1"},
-                                              {"FINKERNEL_SOMETHING_ELSE", "x"},
-                                              {"FINKERNEL_", ""},
-                                              {"HTTP_PORT", "1"},
-                                              {"finkernel_http_port", "1"}});
+                                               {"FINKERNEL_SOMETHING_ELSE", "x"},
+                                               {"FINKERNEL_", ""},
+                                               {"HTTP_PORT", "1"},
+                                               {"finkernel_http_port", "1"}});
   CHECK(config == KernelConfig{});
 }
 
@@ -297,8 +299,7 @@ TEST_CASE("database.runtime_url is required when database.url is set", "[config]
   const TempYaml url_only("http:\n  port: 80\ndatabase:\n  url: postgresql://owner@db/fk\n");
   CHECK(load_error(url_only) == url_only.at(4) + problem);
 
-  const TempYaml blank_runtime(
-      "database:\n  url: postgresql://owner@db/fk\n  runtime_url: \"\"\n");
+  const TempYaml blank_runtime("database:\n  url: postgresql://owner@db/fk\n  runtime_url: \"\"\n");
   CHECK(load_error(blank_runtime) == blank_runtime.at(3) + problem);
 
   CHECK(load_error("", {{"FINKERNEL_DATABASE_URL", "postgresql://owner@db/fk"}}) ==

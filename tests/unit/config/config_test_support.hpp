@@ -4,8 +4,8 @@
 
 #include "config/kernel_config.hpp"
 
-#include <catch2/catch.hpp>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <atomic>
 #include <filesystem>

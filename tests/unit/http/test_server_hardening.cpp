@@ -7,8 +7,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <chrono>
+#include <thread>
 
 using namespace std::chrono_literals;
 using fk::test::has_error_code;
@@ -62,8 +65,8 @@ TEST_CASE("Content-Length above max_body_bytes gets 413 from the headers alone",
   // No body is sent at all: the decision must not wait for (or buffer) it.
   expect_refused(server.port(), "POST /big HTTP/1.1\r\nContent-Length: 1025\r\n\r\n", 413,
                  "PAYLOAD_TOO_LARGE");
-  expect_refused(server.port(), "POST /big HTTP/1.1\r\nContent-Length: 1000000000000\r\n\r\n",
-                 413, "PAYLOAD_TOO_LARGE");
+  expect_refused(server.port(), "POST /big HTTP/1.1\r\nContent-Length: 1000000000000\r\n\r\n", 413,
+                 "PAYLOAD_TOO_LARGE");
   CHECK(server.calls() == 2);  // only the two health checks reached the handler
 }
 
@@ -104,8 +107,7 @@ TEST_CASE("Invalid Content-Length values get 400", "[http][transport][hardening]
     return "POST /cl HTTP/1.1\r\nHost: t\r\n" + headers + "\r\nbody";
   };
   SECTION("negative") {
-    expect_refused(server.port(), request("Content-Length: -1\r\n"), 400,
-                   "INVALID_CONTENT_LENGTH");
+    expect_refused(server.port(), request("Content-Length: -1\r\n"), 400, "INVALID_CONTENT_LENGTH");
   }
   SECTION("non-numeric") {
     expect_refused(server.port(), request("Content-Length: abc\r\n"), 400,
@@ -142,9 +144,8 @@ TEST_CASE("Content-Length together with Transfer-Encoding gets 400 (smuggling gu
 TEST_CASE("A head larger than max_header_bytes gets 431", "[http][transport][hardening]") {
   TestServer server;
   SECTION("one huge header") {
-    expect_refused(server.port(),
-                   "GET / HTTP/1.1\r\nX-Big: " + std::string(3000, 'h') + "\r\n\r\n", 431,
-                   "HEADERS_TOO_LARGE");
+    expect_refused(server.port(), "GET / HTTP/1.1\r\nX-Big: " + std::string(3000, 'h') + "\r\n\r\n",
+                   431, "HEADERS_TOO_LARGE");
   }
   SECTION("many headers") {
     std::string head = "GET / HTTP/1.1\r\n";
@@ -158,8 +159,8 @@ TEST_CASE("A head larger than max_header_bytes gets 431", "[http][transport][har
   SECTION("a head that never ends is refused once it passes the limit") {
     RawClient client(server.port());
     client.send("GET / HTTP/1.1\r\n");
-    for (int i = 0; i < 40; ++i) client.send("X-Filler-" + std::to_string(i) + ": " +
-                                             std::string(60, 'f') + "\r\n");
+    for (int i = 0; i < 40; ++i)
+      client.send("X-Filler-" + std::to_string(i) + ": " + std::string(60, 'f') + "\r\n");
     const auto response = client.read_response();
     CHECK(response.status == 431);
     CHECK(client.closed_within(3s));
@@ -206,7 +207,8 @@ TEST_CASE("An error after valid pipelined requests answers those first, then clo
           "[http][transport][hardening]") {
   TestServer server;
   RawClient client(server.port());
-  client.send("GET /one HTTP/1.1\r\n\r\nGET /two HTTP/1.1\r\n\r\nBOGUS\r\n\r\nGET /never HTTP/1.1\r\n\r\n");
+  client.send(
+      "GET /one HTTP/1.1\r\n\r\nGET /two HTTP/1.1\r\n\r\nBOGUS\r\n\r\nGET /never HTTP/1.1\r\n\r\n");
   CHECK(client.read_response().body == "GET /one");
   CHECK(client.read_response().body == "GET /two");
   const auto refused = client.read_response();
@@ -216,7 +218,8 @@ TEST_CASE("An error after valid pipelined requests answers those first, then clo
   require_healthy(server.port());
 }
 
-TEST_CASE("A client that keeps sending after a 413 still receives it", "[http][transport][hardening]") {
+TEST_CASE("A client that keeps sending after a 413 still receives it",
+          "[http][transport][hardening]") {
   // Lingering close: the server drains the rejected body instead of closing
   // with unread bytes, which would reset the connection under the response.
   TestServer server;
@@ -227,4 +230,53 @@ TEST_CASE("A client that keeps sending after a 413 still receives it", "[http][t
   CHECK(response.status == 413);
   CHECK(client.closed_within(3s));
   require_healthy(server.port());
+}
+
+TEST_CASE("A client that pipelines without reading is dropped before memory runs away",
+          "[http][transport][hardening]") {
+  constexpr std::size_t kBody = 64 * 1024;
+  constexpr int kRequests = 1500;  // ~94 MiB of responses if all were kept
+  TestServer server(fk::test::test_options(), [](fk::http::Request& request) {
+    if (request.path == "/health") return TestServer::default_handler()(request);
+    return fk::http::Response{200, {}, std::string(kBody, 'r')};
+  });
+  RawClient client(server.port());
+  std::string batch;
+  for (int i = 0; i < 50; ++i) batch += "GET /big HTTP/1.1\r\n\r\n";
+  try {
+    for (int i = 0; i < kRequests / 50; ++i) client.send(batch);
+  } catch (const std::exception&) {
+    // The server may already have dropped us: that is the expected outcome.
+  }
+  CHECK(client.closed_within(10s));
+  CHECK(client.unread().size() < kRequests * kBody / 2);
+  require_healthy(server.port());
+}
+
+TEST_CASE("A client that stops reading neither spins nor stalls its reactor thread",
+          "[http][transport][hardening]") {
+  // Regression for Pistache 0.0.5's write queue, which retries EAGAIN in a
+  // busy loop: with one reactor thread, every other client was starved.
+  auto options = fk::test::test_options();
+  options.threads = 1;
+  TestServer server(options, [](fk::http::Request& request) {
+    if (request.path == "/health") return TestServer::default_handler()(request);
+    return fk::http::Response{200, {}, std::string(1024 * 1024, 'r')};
+  });
+  RawClient stalled(server.port());
+  std::string batch;
+  for (int i = 0; i < 7; ++i) batch += "GET /big HTTP/1.1\r\n\r\n";  // 7 MiB, never read
+  stalled.send(batch);
+  std::this_thread::sleep_for(200ms);
+
+  const auto cpu_seconds = [] {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  };
+  const double cpu_before = cpu_seconds();
+  require_healthy(server.port());  // same (only) reactor thread
+  std::this_thread::sleep_for(1s);
+  CHECK(cpu_seconds() - cpu_before < 0.5);  // a spinning thread would burn ~1 s
 }

@@ -81,7 +81,8 @@ TEST_CASE("HTTP/1.0 closes unless the client asks for keep-alive", "[http][trans
 TEST_CASE("Pipelined requests in one write are answered in order", "[http][transport]") {
   TestServer server;
   RawClient client(server.port());
-  client.send(get("/1") + "POST /2 HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello" + get("/3"));
+  client.send(get("/1") + "POST /2 HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello" +
+              get("/3"));
   CHECK(client.read_response().body == "GET /1");
   CHECK(client.read_response().body == "POST /2");
   CHECK(client.read_response().body == "GET /3");
@@ -136,8 +137,8 @@ TEST_CASE("The handler sees every request field", "[http][transport]") {
   CHECK(seen.http_minor == 1);
   CHECK(seen.header("x-tenant-id") == std::optional<std::string_view>("acme"));
   CHECK(seen.headers.at(1).first == "x-tenant-id");  // stored lower-cased
-  CHECK(seen.headers.at(2) == std::pair<std::string, std::string>("content-type",
-                                                                   "application/json"));
+  CHECK(seen.headers.at(2) ==
+        std::pair<std::string, std::string>("content-type", "application/json"));
   CHECK(seen.body == "{\"a\":\"b c\"}");
   CHECK(seen.remote_address == "127.0.0.1");
 }
@@ -254,7 +255,7 @@ TEST_CASE("Server lifecycle: port 0, stop twice, stop closes connections", "[htt
 
   server.stop();
   CHECK(client.closed_within(3s));
-  server.stop();  // idempotent
+  server.stop();                           // idempotent
   CHECK_THROWS(RawClient(server.port()));  // nothing listens any more
 }
 
@@ -265,4 +266,16 @@ TEST_CASE("Many servers can start and stop in one process", "[http][transport]")
     client.send(get("/n"));
     CHECK(client.read_response().status == 200);
   }
+}
+
+TEST_CASE("start() reports a port that cannot be bound", "[http][transport]") {
+  TestServer first;
+  auto options = fk::test::test_options();
+  options.port = first.port();
+  fk::http::Server second(options, TestServer::default_handler(), fk::test::render_test_error);
+  CHECK_THROWS(second.start());
+  second.stop();  // harmless after a failed start
+  RawClient client(first.port());
+  client.send(get("/still-first"));
+  CHECK(client.read_response().body == "GET /still-first");
 }

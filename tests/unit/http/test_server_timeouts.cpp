@@ -129,8 +129,7 @@ TEST_CASE("An active keep-alive connection outlives every single timeout",
   CHECK(answered >= 5);
 }
 
-TEST_CASE("A slow handler is not cut off by the request deadlines",
-          "[http][transport][timeouts]") {
+TEST_CASE("A slow handler is not cut off by the request deadlines", "[http][transport][timeouts]") {
   TestServer server(short_timeouts(), [](fk::http::Request&) {
     std::this_thread::sleep_for(700ms);
     return fk::http::Response{200, {}, "done"};

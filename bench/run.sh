@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# bench/run.sh: throughput and latency of the real `finkernel run` binary,
+# next to reference servers measured in the same run with the same wrk
+# settings.
+#
+#   bench/run.sh [BUILD_DIR]
+#
+# Without BUILD_DIR it configures and builds $ROOT/build-bench
+# (RelWithDebInfo, targets finkernel and fk_bench_pistache_reference); with
+# one it uses that build directory as is.
+#
+# Targets, all on 127.0.0.1:
+#   kernel /health            :18080  finkernel run --dev-mode, embedded PostgreSQL
+#   kernel /v1/tenant/settings :18080  same process, X-Tenant-Id: <demo tenant>
+#   nginx  /health            :18081  bench/reference/nginx.conf, a static file
+#                                     holding the kernel's captured /health body
+#   pistache /health          :18082  bench/reference/pistache_minimal.cpp (if built)
+#
+# Settings (environment): BENCH_WRK_THREADS (2), BENCH_CONNECTIONS (32),
+# BENCH_DURATION (15s), BENCH_WARMUP (3s), BENCH_SERVER_THREADS (2: kernel
+# HTTP threads; nginx.conf has worker_processes 2 and the Pistache reference
+# gets the same count), BENCH_RESULTS_DIR (where the raw wrk outputs are kept;
+# default /tmp/fk-bench-results-<timestamp>).
+#
+# Whole run: about 4 x (warm-up + duration) + start-up, < 2 minutes with the
+# defaults, plus the build when no BUILD_DIR is given. Exit status 1 when any
+# target answered non-200 or wrk saw socket errors.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_DIR="$ROOT/bench"
+# shellcheck source=lib.sh
+source "$BENCH_DIR/lib.sh"
+
+WRK_THREADS=${BENCH_WRK_THREADS:-2}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+DURATION=${BENCH_DURATION:-15s}
+WARMUP=${BENCH_WARMUP:-3s}
+SERVER_THREADS=${BENCH_SERVER_THREADS:-2}
+RESULTS_DIR=${BENCH_RESULTS_DIR:-/tmp/fk-bench-results-$(date +%Y%m%d-%H%M%S)}
+
+require_tools wrk nginx curl cmake awk
+BENCH_TMP=$(mktemp -d /tmp/fk-bench.XXXXXX)
+# The embedded cluster runs as the `finkernel` OS user and nginx workers as
+# `nobody`: both need to traverse this directory.
+chmod 755 "$BENCH_TMP"
+mkdir -p "$RESULTS_DIR"
+
+NGINX_CONF="$BENCH_DIR/reference/nginx.conf"
+NGINX_PREFIX="$BENCH_TMP/nginx"
+NGINX_PID=""
+PISTACHE_PID=""
+
+stop_nginx() {
+  [[ -n "$NGINX_PID" ]] || return 0
+  local pid=$NGINX_PID i
+  NGINX_PID=""
+  nginx -q -s quit -c "$NGINX_CONF" -p "$NGINX_PREFIX/" -e "$NGINX_PREFIX/error.log" 2>/dev/null ||
+    kill -QUIT "$pid" 2>/dev/null || true
+  for ((i = 0; i < 40; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.25
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "nginx $pid ignored quit for 10 s; sending SIGTERM"
+    kill -TERM "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+stop_pistache() {
+  [[ -n "$PISTACHE_PID" ]] || return 0
+  local pid=$PISTACHE_PID i
+  PISTACHE_PID=""
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 40; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.25
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  stop_pistache
+  stop_nginx
+  stop_kernel
+  if [[ -s "$BENCH_TMP/kernel.err" ]]; then cp "$BENCH_TMP/kernel.err" "$RESULTS_DIR/kernel.err"; fi
+  if [[ -s "$NGINX_PREFIX/error.log" ]]; then cp "$NGINX_PREFIX/error.log" "$RESULTS_DIR/nginx-error.log"; fi
+  rm -rf "$BENCH_TMP"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_http() {  # wait_http URL [curl args...]: <= 10 s
+  local url=$1 i
+  shift
+  for ((i = 0; i < 40; i++)); do
+    if curl -sf -o /dev/null --max-time 1 "$@" "$url"; then return 0; fi
+    sleep 0.25
+  done
+  return 1
+}
+
+for port in "$KERNEL_PORT" "$NGINX_PORT" "$PISTACHE_PORT"; do require_free_port "$port"; done
+build_if_needed "${1:-}" finkernel fk_bench_pistache_reference
+PISTACHE_BIN="$BUILD_DIR/bench/fk_bench_pistache_reference"
+
+log "load average before start: $(load_average)"
+start_kernel "$SERVER_THREADS"
+
+# Capture the kernel's /health body: the references serve these very bytes.
+mkdir -p "$NGINX_PREFIX/www" "$NGINX_PREFIX/tmp"
+curl -sf --max-time 5 -D "$BENCH_TMP/health.headers" -o "$NGINX_PREFIX/www/health" \
+  "http://127.0.0.1:$KERNEL_PORT/health" || die "kernel GET /health failed"
+chmod 755 "$NGINX_PREFIX" "$NGINX_PREFIX/www"
+chmod 644 "$NGINX_PREFIX/www/health"
+HEALTH_BYTES=$(wc -c <"$NGINX_PREFIX/www/health")
+HEALTH_TYPE=$(sed -n 's/^[Cc]ontent-[Tt]ype: *\([^\r]*\).*/\1/p' "$BENCH_TMP/health.headers")
+cp "$NGINX_PREFIX/www/health" "$RESULTS_DIR/health-body.json"
+log "kernel /health body: $HEALTH_BYTES bytes, $HEALTH_TYPE"
+
+nginx -c "$NGINX_CONF" -p "$NGINX_PREFIX/" -e "$NGINX_PREFIX/error.log" &
+NGINX_PID=$!
+wait_http "http://127.0.0.1:$NGINX_PORT/health" || die "nginx did not answer on :$NGINX_PORT"
+REF_TYPE=$(curl -s -D - -o "$BENCH_TMP/nginx-body" "http://127.0.0.1:$NGINX_PORT/health" |
+  sed -n 's/^[Cc]ontent-[Tt]ype: *\([^\r]*\).*/\1/p')
+cmp -s "$BENCH_TMP/nginx-body" "$NGINX_PREFIX/www/health" || die "nginx serves other bytes than the kernel"
+[[ "$REF_TYPE" == "$HEALTH_TYPE" ]] || die "nginx content type '$REF_TYPE' differs from the kernel's '$HEALTH_TYPE'"
+
+if [[ -x "$PISTACHE_BIN" ]]; then
+  "$PISTACHE_BIN" "$PISTACHE_PORT" "$SERVER_THREADS" "$NGINX_PREFIX/www/health" >"$BENCH_TMP/pistache.out" 2>&1 &
+  PISTACHE_PID=$!
+  wait_http "http://127.0.0.1:$PISTACHE_PORT/health" -H 'Connection: keep-alive' ||
+    die "Pistache reference did not answer on :$PISTACHE_PORT"
+else
+  log "no $PISTACHE_BIN; skipping the Pistache reference"
+fi
+
+# Identical settings for every target, including the Connection: keep-alive
+# header (needed by Pistache 0.0.5, the HTTP/1.1 default for the others).
+WRK_ARGS=(-t"$WRK_THREADS" -c"$CONNECTIONS" --latency -H 'Connection: keep-alive')
+FAILED=0
+
+# measure NAME URL SCRIPT [script args...]
+measure() {
+  local name=$1 url=$2 script=$3
+  shift 3
+  local extra=()
+  if (($# > 0)); then extra=(-- "$@"); fi
+  log "$name: warm-up $WARMUP"
+  wrk "${WRK_ARGS[@]}" -d"$WARMUP" -s "$script" "$url" "${extra[@]}" >"$RESULTS_DIR/$name.warmup.txt" 2>&1 || true
+  log "$name: measuring $DURATION (load average $(load_average))"
+  { printf '$ wrk'; printf ' %q' "${WRK_ARGS[@]}" -d"$DURATION" -s "${script#"$ROOT"/}" "$url" "${extra[@]}"; echo; } \
+    >"$RESULTS_DIR/$name.txt"
+  if ! wrk "${WRK_ARGS[@]}" -d"$DURATION" -s "$script" "$url" "${extra[@]}" >>"$RESULTS_DIR/$name.txt" 2>&1; then
+    log "$name: wrk failed"
+  fi
+  check_wrk_output "$RESULTS_DIR/$name.txt" "$name" || FAILED=1
+  if [[ -n "$KERNEL_PID" ]] && ! kill -0 "$KERNEL_PID" 2>/dev/null; then
+    log "the kernel process is gone"; tail -20 "$BENCH_TMP/kernel.err" >&2
+    KERNEL_PID=""
+    FAILED=1
+  fi
+}
+
+TARGETS=(kernel-health kernel-tenant-settings nginx-health)
+measure kernel-health "http://127.0.0.1:$KERNEL_PORT" "$BENCH_DIR/wrk/health.lua"
+measure kernel-tenant-settings "http://127.0.0.1:$KERNEL_PORT" "$BENCH_DIR/wrk/tenant_settings.lua" "$TENANT_ID"
+measure nginx-health "http://127.0.0.1:$NGINX_PORT" "$BENCH_DIR/wrk/health.lua"
+if [[ -n "$PISTACHE_PID" ]]; then
+  TARGETS+=(pistache-health)
+  measure pistache-health "http://127.0.0.1:$PISTACHE_PORT" "$BENCH_DIR/wrk/health.lua"
+fi
+KERNEL_RSS_KB=$( [[ -n "$KERNEL_PID" ]] && vm_rss_kb "$KERNEL_PID" || echo "?")
+curl -s --max-time 5 "http://127.0.0.1:$KERNEL_PORT/metrics" >"$RESULTS_DIR/kernel-metrics.txt" || true
+log "load average after the runs: $(load_average)"
+
+ms() { awk -v us="$1" 'BEGIN { if (us == "") print "?"; else printf "%.2f", us / 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "?"; else printf "%.3f", a / b }'; }
+rps() { fkbench_field "$RESULTS_DIR/$1.txt" rps; }
+
+{
+  echo
+  echo "FinKernel bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, build ${BUILD_TYPE:-?}"
+  echo "wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency -H 'Connection: keep-alive' (after a $WARMUP warm-up); server threads/workers: $SERVER_THREADS"
+  echo "/health body: $HEALTH_BYTES bytes, $HEALTH_TYPE; demo tenant $TENANT_ID"
+  echo
+  printf '| %-24s | %12s | %9s | %9s | %9s | %8s | %13s |\n' target requests/s "p50 ms" "p90 ms" "p99 ms" non-200 socket-errors
+  printf '|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..26})" "$(printf -- '-%.0s' {1..14})" \
+    "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..11})" \
+    "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..15})"
+  for name in "${TARGETS[@]}"; do
+    f="$RESULTS_DIR/$name.txt"
+    socket=0
+    for field in connect_errors read_errors write_errors timeouts; do
+      value=$(fkbench_field "$f" "$field")
+      socket=$((socket + ${value:-0}))
+    done
+    printf '| %-24s | %12s | %9s | %9s | %9s | %8s | %13s |\n' "$name" "$(rps "$name")" \
+      "$(ms "$(fkbench_field "$f" p50_us)")" "$(ms "$(fkbench_field "$f" p90_us)")" \
+      "$(ms "$(fkbench_field "$f" p99_us)")" "$(fkbench_field "$f" non200)" "$socket"
+  done
+  echo
+  echo "ratios (requests/s):"
+  echo "  kernel /health / nginx /health             = $(ratio "$(rps kernel-health)" "$(rps nginx-health)")"
+  if [[ " ${TARGETS[*]} " == *" pistache-health "* ]]; then
+    echo "  kernel /health / pistache /health          = $(ratio "$(rps kernel-health)" "$(rps pistache-health)")"
+  fi
+  echo "  kernel tenant read / kernel /health        = $(ratio "$(rps kernel-tenant-settings)" "$(rps kernel-health)")"
+  echo "  kernel tenant read / nginx /health         = $(ratio "$(rps kernel-tenant-settings)" "$(rps nginx-health)")"
+  echo
+  echo "kernel VmRSS after the runs: ${KERNEL_RSS_KB} kB; raw wrk outputs in $RESULTS_DIR"
+} | tee "$RESULTS_DIR/summary.txt"
+
+if ((FAILED)); then
+  log "some target answered non-200 or had socket errors; see above"
+  exit 1
+fi
