@@ -58,8 +58,11 @@ start_kernel() {
   KERNEL_PG_DIR="$BENCH_TMP/pg"
   (
     cd "$ROOT" || exit 1
+    # Unknown FINKERNEL_* variables are ignored, so this also suits builds
+    # that predate the identity section: keep the key ring out of the repo.
     exec env FINKERNEL_EMBEDDED_DATA_DIR="$KERNEL_PG_DIR" FINKERNEL_LOG_LEVEL=warn \
       FINKERNEL_HTTP_THREADS="$threads" \
+      FINKERNEL_IDENTITY_SIGNING_KEYS_FILE="$BENCH_TMP/keys/signing-keys.json" \
       "$KERNEL_BIN" run --config "$ROOT/kernel.yaml" --dev-mode --port "$KERNEL_PORT" \
       >"$BENCH_TMP/kernel.out" 2>"$BENCH_TMP/kernel.err"
   ) &
@@ -79,6 +82,29 @@ start_kernel() {
   TENANT_ID=$(sed -n 's/^ *tenant:  demo (id \([0-9a-fA-F-]*\)).*/\1/p' "$BENCH_TMP/kernel.out" | head -1)
   [[ -n "$TENANT_ID" ]] || die "no demo tenant in the kernel banner"
   log "kernel up; demo tenant $TENANT_ID"
+}
+
+# The embedded cluster's postmaster (pg_ctl daemonizes it: not our child).
+postmaster_pid() {
+  local pid
+  pid=$(head -1 "$KERNEL_PG_DIR/data/postmaster.pid" 2>/dev/null || true)
+  if [[ "$pid" =~ ^[0-9]+$ ]]; then echo "$pid"; fi
+}
+
+# cpu_ticks [--with-children] PID...: user+system clock ticks used so far by
+# the PIDs (all their threads), optionally plus their live children.
+cpu_ticks() {
+  local children=0 pid pids=()
+  if [[ "${1:-}" == --with-children ]]; then children=1; shift; fi
+  for pid in "$@"; do
+    pids+=("$pid")
+    if ((children)); then
+      while read -r pid; do pids+=("$pid"); done < <(ps -o pid= --ppid "$pid" 2>/dev/null || true)
+    fi
+  done
+  for pid in "${pids[@]}"; do
+    sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null || true
+  done | awk '{ total += $12 + $13 } END { print total + 0 }'
 }
 
 vm_rss_kb() {
@@ -102,10 +128,11 @@ stop_kernel() {
     status=1
   fi
   wait "$pid" 2>/dev/null || status=$?
-  if [[ -f "$KERNEL_PG_DIR/postmaster.pid" ]]; then
-    local postmaster
-    postmaster=$(head -1 "$KERNEL_PG_DIR/postmaster.pid" 2>/dev/null || true)
-    if [[ "$postmaster" =~ ^[0-9]+$ ]] && kill -0 "$postmaster" 2>/dev/null; then
+  local postmaster
+  postmaster=$(postmaster_pid)
+  if [[ -n "$postmaster" ]]; then
+    # Only a live postmaster of *our* data directory (pids get reused).
+    if tr '\0' ' ' <"/proc/$postmaster/cmdline" 2>/dev/null | grep -qF "$KERNEL_PG_DIR"; then
       log "embedded postmaster $postmaster outlived the kernel; stopping it"
       kill -TERM "$postmaster" 2>/dev/null || true
       for ((i = 0; i < 40; i++)); do

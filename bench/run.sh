@@ -146,10 +146,26 @@ fi
 WRK_ARGS=(-t"$WRK_THREADS" -c"$CONNECTIONS" --latency -H 'Connection: keep-alive')
 FAILED=0
 
-# measure NAME URL SCRIPT [script args...]
+CLK_TCK=$(getconf CLK_TCK)
+
+server_ticks() {  # server_ticks kernel|nginx|pistache
+  case $1 in
+    kernel) cpu_ticks "$KERNEL_PID" ;;
+    nginx) cpu_ticks --with-children "$NGINX_PID" ;;
+    pistache) cpu_ticks "$PISTACHE_PID" ;;
+  esac
+}
+postgres_ticks() {
+  local postmaster
+  postmaster=$(postmaster_pid)
+  if [[ -n "$postmaster" ]]; then cpu_ticks --with-children "$postmaster"; else echo 0; fi
+}
+
+# measure NAME SERVER URL SCRIPT [script args...]; SERVER is kernel, nginx or
+# pistache: whose CPU time is recorded next to the wrk numbers.
 measure() {
-  local name=$1 url=$2 script=$3
-  shift 3
+  local name=$1 server=$2 url=$3 script=$4
+  shift 4
   local extra=()
   if (($# > 0)); then extra=(-- "$@"); fi
   log "$name: warm-up $WARMUP"
@@ -157,9 +173,19 @@ measure() {
   log "$name: measuring $DURATION (load average $(load_average))"
   { printf '$ wrk'; printf ' %q' "${WRK_ARGS[@]}" -d"$DURATION" -s "${script#"$ROOT"/}" "$url" "${extra[@]}"; echo; } \
     >"$RESULTS_DIR/$name.txt"
+  local server_before postgres_before
+  server_before=$(server_ticks "$server")
+  postgres_before=$(postgres_ticks)
   if ! wrk "${WRK_ARGS[@]}" -d"$DURATION" -s "$script" "$url" "${extra[@]}" >>"$RESULTS_DIR/$name.txt" 2>&1; then
     log "$name: wrk failed"
   fi
+  # CPU used during the measured run, in % of one core.
+  local wall_us
+  wall_us=$(fkbench_field "$RESULTS_DIR/$name.txt" duration_us)
+  awk -v s=$(($(server_ticks "$server") - server_before)) -v p=$(($(postgres_ticks) - postgres_before)) \
+    -v hz="$CLK_TCK" -v us="${wall_us:-0}" \
+    'BEGIN { if (us <= 0) { print "? ?"; exit } printf "%.0f %.0f\n", s / hz * 1e8 / us, p / hz * 1e8 / us }' \
+    >"$RESULTS_DIR/$name.cpu"
   check_wrk_output "$RESULTS_DIR/$name.txt" "$name" || FAILED=1
   if [[ -n "$KERNEL_PID" ]] && ! kill -0 "$KERNEL_PID" 2>/dev/null; then
     log "the kernel process is gone"; tail -20 "$BENCH_TMP/kernel.err" >&2
@@ -169,12 +195,12 @@ measure() {
 }
 
 TARGETS=(kernel-health kernel-tenant-settings nginx-health)
-measure kernel-health "http://127.0.0.1:$KERNEL_PORT" "$BENCH_DIR/wrk/health.lua"
-measure kernel-tenant-settings "http://127.0.0.1:$KERNEL_PORT" "$BENCH_DIR/wrk/tenant_settings.lua" "$TENANT_ID"
-measure nginx-health "http://127.0.0.1:$NGINX_PORT" "$BENCH_DIR/wrk/health.lua"
+measure kernel-health kernel "http://127.0.0.1:$KERNEL_PORT" "$BENCH_DIR/wrk/health.lua"
+measure kernel-tenant-settings kernel "http://127.0.0.1:$KERNEL_PORT" "$BENCH_DIR/wrk/tenant_settings.lua" "$TENANT_ID"
+measure nginx-health nginx "http://127.0.0.1:$NGINX_PORT" "$BENCH_DIR/wrk/health.lua"
 if [[ -n "$PISTACHE_PID" ]]; then
   TARGETS+=(pistache-health)
-  measure pistache-health "http://127.0.0.1:$PISTACHE_PORT" "$BENCH_DIR/wrk/health.lua"
+  measure pistache-health pistache "http://127.0.0.1:$PISTACHE_PORT" "$BENCH_DIR/wrk/health.lua"
 fi
 KERNEL_RSS_KB=$( [[ -n "$KERNEL_PID" ]] && vm_rss_kb "$KERNEL_PID" || echo "?")
 curl -s --max-time 5 "http://127.0.0.1:$KERNEL_PORT/metrics" >"$RESULTS_DIR/kernel-metrics.txt" || true
@@ -190,10 +216,9 @@ rps() { fkbench_field "$RESULTS_DIR/$1.txt" rps; }
   echo "wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency -H 'Connection: keep-alive' (after a $WARMUP warm-up); server threads/workers: $SERVER_THREADS"
   echo "/health body: $HEALTH_BYTES bytes, $HEALTH_TYPE; demo tenant $TENANT_ID"
   echo
-  printf '| %-24s | %12s | %9s | %9s | %9s | %8s | %13s |\n' target requests/s "p50 ms" "p90 ms" "p99 ms" non-200 socket-errors
-  printf '|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..26})" "$(printf -- '-%.0s' {1..14})" \
-    "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..11})" \
-    "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..15})"
+  printf '| %-24s | %12s | %8s | %8s | %8s | %7s | %13s | %10s | %10s |\n' target requests/s "p50 ms" "p90 ms" \
+    "p99 ms" non-200 socket-errors "server CPU" "pg CPU"
+  echo "|--------------------------|--------------|----------|----------|----------|---------|---------------|------------|------------|"
   for name in "${TARGETS[@]}"; do
     f="$RESULTS_DIR/$name.txt"
     socket=0
@@ -201,9 +226,11 @@ rps() { fkbench_field "$RESULTS_DIR/$1.txt" rps; }
       value=$(fkbench_field "$f" "$field")
       socket=$((socket + ${value:-0}))
     done
-    printf '| %-24s | %12s | %9s | %9s | %9s | %8s | %13s |\n' "$name" "$(rps "$name")" \
+    read -r server_cpu postgres_cpu <"$RESULTS_DIR/$name.cpu" || true
+    printf '| %-24s | %12s | %8s | %8s | %8s | %7s | %13s | %9s%% | %9s%% |\n' "$name" "$(rps "$name")" \
       "$(ms "$(fkbench_field "$f" p50_us)")" "$(ms "$(fkbench_field "$f" p90_us)")" \
-      "$(ms "$(fkbench_field "$f" p99_us)")" "$(fkbench_field "$f" non200)" "$socket"
+      "$(ms "$(fkbench_field "$f" p99_us)")" "$(fkbench_field "$f" non200)" "$socket" "${server_cpu:-?}" \
+      "${postgres_cpu:-?}"
   done
   echo
   echo "ratios (requests/s):"
@@ -214,6 +241,9 @@ rps() { fkbench_field "$RESULTS_DIR/$1.txt" rps; }
   echo "  kernel tenant read / kernel /health        = $(ratio "$(rps kernel-tenant-settings)" "$(rps kernel-health)")"
   echo "  kernel tenant read / nginx /health         = $(ratio "$(rps kernel-tenant-settings)" "$(rps nginx-health)")"
   echo
+  echo "CPU columns: % of one core used during the measured run by the server under test"
+  echo "(kernel process, nginx master+workers, or the Pistache reference) and by the embedded"
+  echo "PostgreSQL cluster (postmaster + backends); the machine has $(nproc) cores, wrk shares them."
   echo "kernel VmRSS after the runs: ${KERNEL_RSS_KB} kB; raw wrk outputs in $RESULTS_DIR"
 } | tee "$RESULTS_DIR/summary.txt"
 

@@ -5,6 +5,10 @@
 //
 //   fk_http_soak [total_requests=1000000] [connections=8] [pipeline=8]
 //                [server_threads=2] [warmup_requests=100000]
+//                [requests_per_connection=0]
+//
+// requests_per_connection > 0 makes clients reconnect after that many
+// requests, to show that per-connection state is freed on disconnect.
 //
 // Exits 1 if RSS grew more than 5 % between warm-up and end, or on any
 // protocol error.
@@ -40,6 +44,7 @@ struct Config {
   std::size_t pipeline = 8;
   std::size_t server_threads = 2;
   std::size_t warmup_requests = 100'000;
+  std::size_t requests_per_connection = 0;  // 0: one connection per client thread
 };
 
 struct Shared {
@@ -133,23 +138,31 @@ std::string make_batch(std::size_t pipeline) {
 }
 
 void client_loop(uint16_t port, const Config& config, Shared& shared) {
-  const int fd = connect_to(port);
-  if (fd < 0) {
-    shared.failed = true;
-    return;
-  }
   const std::string batch = make_batch(config.pipeline);
   std::string buffer;
+  int fd = -1;
+  std::size_t on_connection = 0;
   while (!shared.failed) {
     const auto first = shared.claimed.fetch_add(config.pipeline);
     if (first >= config.total_requests) break;
-    if (!send_all(fd, batch) || !read_responses(fd, config.pipeline, buffer)) {
+    if (fd >= 0 && config.requests_per_connection > 0 &&
+        on_connection >= config.requests_per_connection) {
+      ::close(fd);
+      fd = -1;
+    }
+    if (fd < 0) {
+      fd = connect_to(port);
+      on_connection = 0;
+      buffer.clear();
+    }
+    if (fd < 0 || !send_all(fd, batch) || !read_responses(fd, config.pipeline, buffer)) {
       shared.failed = true;
       break;
     }
+    on_connection += config.pipeline;
     shared.completed += config.pipeline;
   }
-  ::close(fd);
+  if (fd >= 0) ::close(fd);
 }
 
 }  // namespace
@@ -161,6 +174,7 @@ int main(int argc, char** argv) {
   config.pipeline = parse_arg(argc, argv, 3, config.pipeline);
   config.server_threads = parse_arg(argc, argv, 4, config.server_threads);
   config.warmup_requests = parse_arg(argc, argv, 5, config.warmup_requests);
+  config.requests_per_connection = parse_arg(argc, argv, 6, config.requests_per_connection);
 
   fk::http::ServerOptions options;
   options.port = 0;
@@ -179,8 +193,11 @@ int main(int argc, char** argv) {
       });
   server.start();
 
-  std::printf("fk_http_soak: %zu requests, %zu connections, pipeline %zu, %zu server threads\n",
-              config.total_requests, config.connections, config.pipeline, config.server_threads);
+  std::printf(
+      "fk_http_soak: %zu requests, %zu connections, pipeline %zu, %zu server threads, "
+      "reconnect every %zu requests (0 = never)\n",
+      config.total_requests, config.connections, config.pipeline, config.server_threads,
+      config.requests_per_connection);
 
   Shared shared;
   const auto started = Clock::now();

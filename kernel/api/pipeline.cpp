@@ -1,5 +1,6 @@
 #include "api/pipeline.hpp"
 
+#include "api/authorizer.hpp"
 #include "db/tenant_transaction.hpp"
 #include "http/api_error.hpp"
 #include "http/envelope.hpp"
@@ -65,6 +66,11 @@ Pipeline::Pipeline(PipelineServices services, std::vector<Route> routes)
     if (route.permission.empty()) {
       throw std::invalid_argument("route " + route.method + " " + route.path +
                                   " declares no permission; every route must declare one");
+    }
+    if (route.permission != "public" && !services_.policy.is_declared(route.permission)) {
+      throw std::invalid_argument("route " + route.method + " " + route.path +
+                                  " declares permission \"" + route.permission +
+                                  "\", which the RBAC policy does not declare");
     }
     if (!route.handler) {
       throw std::invalid_argument("route " + route.method + " " + route.path + " has no handler");
@@ -167,9 +173,11 @@ http::Response Pipeline::dispatch(http::Request& request, const std::string& req
 
   if (route.scope == Scope::open) return render(route.handler(context), request_id);
 
-  // Authenticate and resolve the tenant.
-  context.tenant_id_ = services_.resolver.resolve(request);
-  tenant_label = context.tenant_id_;
+  // Authenticate: who is calling, for which tenant.
+  const Principal principal = services_.authenticator.authenticate(request);
+  context.tenant_id_ = principal.tenant_id;
+  context.user_id_ = principal.user_id;
+  tenant_label = principal.tenant_id;
 
   // Tenant status: deleted and unknown tenants are indistinguishable.
   const auto status = services_.tenants.status(context.tenant_id_);
@@ -180,11 +188,14 @@ http::Response Pipeline::dispatch(http::Request& request, const std::string& req
     throw http::ApiError(403, "TENANT_SUSPENDED", "this tenant is suspended");
   }
 
-  // Rate limiting and RBAC on route.permission arrive with identity (issue 3).
+  // Rate limiting arrives with the next step of the identity issue.
 
   // One transaction per request; it commits only if the handler returned.
   db::TenantTransaction transaction(services_.pool, context.tenant_id_);
   context.transaction_ = &transaction;
+  // RBAC reads the caller's current roles and token version in the same
+  // transaction, so a role change or disable applies to the very next request.
+  context.roles_ = authorize(transaction.work(), principal, route.permission, services_.policy).roles;
   Reply reply = route.handler(context);
   transaction.commit();
   return render(reply, request_id);

@@ -2,15 +2,17 @@
 // The request pipeline: every request passes the same stages, in the order
 // DESIGN.md gives, each in one place:
 //
-//   request id -> route match (404/405) -> resolve tenant (authenticate)
-//   -> tenant status (403 TENANT_SUSPENDED) -> [rate limit, RBAC: identity issue]
+//   request id -> route match (404/405) -> authenticate (tenant + principal)
+//   -> tenant status (403 TENANT_SUSPENDED) -> [rate limit: next step]
 //   -> tenant transaction (runtime role, fk.tenant_id set locally)
+//   -> RBAC on the route's permission (inside the transaction: current roles)
 //   -> handler -> commit -> envelope -> metrics + one log line
 //
 // The transport (http::Server) has already enforced sizes and timeouts.
 
 #include "api/route.hpp"
-#include "api/tenant_resolver.hpp"
+#include "api/authenticator.hpp"
+#include "authz/rbac_policy.hpp"
 #include "db/connection_pool.hpp"
 #include "http/response.hpp"
 #include "http/router.hpp"
@@ -26,14 +28,16 @@ namespace fk::api {
 struct PipelineServices {
   db::ConnectionPool& pool;
   tenancy::TenantDirectory& tenants;
-  TenantResolver& resolver;
+  Authenticator& authenticator;
+  const authz::RbacPolicy& policy;
   ops::Metrics& metrics;
 };
 
 class Pipeline {
  public:
   // Throws std::invalid_argument if a route is malformed, duplicated, or
-  // declares no permission (deny by default: an undeclared route never starts).
+  // declares no permission or one the RBAC policy does not declare (deny by
+  // default: such a route never starts).
   Pipeline(PipelineServices services, std::vector<Route> routes);
 
   http::Response handle(http::Request& request);

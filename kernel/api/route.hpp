@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace fk::api {
 
@@ -29,6 +30,9 @@ class RequestContext {
   [[nodiscard]] const http::Request& request() const { return request_; }
   [[nodiscard]] const std::string& request_id() const { return request_id_; }
   [[nodiscard]] const std::string& tenant_id() const { return tenant_id_; }
+  // The calling user (empty for the dev_mode caller) and their current roles.
+  [[nodiscard]] const std::string& user_id() const { return user_id_; }
+  [[nodiscard]] const std::vector<std::string>& roles() const { return roles_; }
   [[nodiscard]] const std::string& param(std::string_view name) const;
 
   // The request's tenant transaction; only for Scope::tenant routes.
@@ -44,6 +48,8 @@ class RequestContext {
   std::string request_id_;
   const std::map<std::string, std::string, std::less<>>& params_;
   std::string tenant_id_;
+  std::string user_id_;
+  std::vector<std::string> roles_;
   db::TenantTransaction* transaction_ = nullptr;
 };
 

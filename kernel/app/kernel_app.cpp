@@ -1,6 +1,7 @@
 #include "app/kernel_app.hpp"
 
 #include "api/routes/routes.hpp"
+#include "auth/signing_key_file.hpp"
 #include "log/json_log.hpp"
 
 #include <thread>
@@ -12,15 +13,21 @@ KernelApp::KernelApp(const config::KernelConfig& config, const std::string& runt
       pool_(std::make_unique<db::ConnectionPool>(runtime_url, config.database.pool_size,
                                                  config.database.acquire_timeout)),
       tenants_(std::make_unique<tenancy::TenantDirectory>(*pool_, config.tenancy.status_cache_ttl)),
-      resolver_(api::make_dev_header_resolver(config.dev_mode)) {
+      rbac_(authz::RbacPolicy::load(config.identity.policy_dir + "/rbac.yaml")),
+      signing_keys_(auth::load_or_create_signing_keys(config.identity.signing_keys_file)),
+      auth_(std::make_unique<auth::AuthService>(
+          *pool_, auth::AuthPolicy::load(config.identity.policy_dir + "/auth.yaml"), signing_keys_)),
+      authenticator_(api::make_authenticator(auth_.get(), config.dev_mode)) {
   std::vector<api::Route> routes;
   auto add = [&routes](std::vector<api::Route> more) {
     for (auto& route : more) routes.push_back(std::move(route));
   };
   add(api::health_routes({*pool_, metrics_, [this] { return pipeline_->draining(); }}));
   add(api::tenant_settings_routes());
+  add(api::auth_routes(*auth_));
+  add(api::user_routes(auth_->policy(), rbac_));
   pipeline_ = std::make_unique<api::Pipeline>(
-      api::PipelineServices{*pool_, *tenants_, *resolver_, metrics_}, std::move(routes));
+      api::PipelineServices{*pool_, *tenants_, *authenticator_, rbac_, metrics_}, std::move(routes));
 
   http::ServerOptions options;
   options.address = config.http.address;

@@ -1,11 +1,14 @@
 #pragma once
 // The serving kernel assembled from its parts: the runtime connection pool,
-// the tenant directory, the resolver, metrics, the pipeline with every route
+// the tenant directory, policies, signing keys, authentication, metrics, the pipeline with every route
 // set mounted, and the HTTP transport. `finkernel run` and the integration
 // tests both serve through this one class.
 
 #include "api/pipeline.hpp"
-#include "api/tenant_resolver.hpp"
+#include "api/authenticator.hpp"
+#include "auth/auth_service.hpp"
+#include "authz/rbac_policy.hpp"
+#include "identity/signing_key_ring.hpp"
 #include "config/kernel_config.hpp"
 #include "db/connection_pool.hpp"
 #include "http/server.hpp"
@@ -33,12 +36,16 @@ class KernelApp {
 
   tenancy::TenantDirectory& tenants() { return *tenants_; }
   db::ConnectionPool& pool() { return *pool_; }
+  auth::AuthService& auth() { return *auth_; }
 
  private:
   config::KernelConfig config_;
   std::unique_ptr<db::ConnectionPool> pool_;
   std::unique_ptr<tenancy::TenantDirectory> tenants_;
-  std::unique_ptr<api::TenantResolver> resolver_;
+  authz::RbacPolicy rbac_;
+  identity::SigningKeyRing signing_keys_;
+  std::unique_ptr<auth::AuthService> auth_;
+  std::unique_ptr<api::Authenticator> authenticator_;
   ops::Metrics metrics_;
   std::unique_ptr<api::Pipeline> pipeline_;
   std::unique_ptr<http::Server> server_;

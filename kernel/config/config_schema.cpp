@@ -170,6 +170,23 @@ const std::array kKeys = {
             "How long a tenant's active/suspended status is cached; 0 = no cache",
             FK_FIELD(tenancy.status_cache_ttl)},
 
+    KeySpec{"identity.policy_dir",
+            NonEmptyString,
+            0,
+            0,
+            {},
+            "policies",
+            "Directory of rbac.yaml and auth.yaml",
+            FK_FIELD(identity.policy_dir)},
+    KeySpec{"identity.signing_keys_file",
+            NonEmptyString,
+            0,
+            0,
+            {},
+            "var/keys/signing-keys.json",
+            "Access-token signing keys (created 0600 when missing)",
+            FK_FIELD(identity.signing_keys_file)},
+
     KeySpec{"log.level", Enum, 0, 0, kLogLevels, "info", "Minimum log level written",
             FK_FIELD(log.level)},
 };

@@ -51,6 +51,13 @@ struct TenancyConfig {
   bool operator==(const TenancyConfig&) const = default;
 };
 
+struct IdentityConfig {
+  std::string policy_dir = "policies";
+  std::string signing_keys_file = "var/keys/signing-keys.json";
+
+  bool operator==(const IdentityConfig&) const = default;
+};
+
 struct LogConfig {
   std::string level = "info";  // trace|debug|info|warn|error|critical|off
 
@@ -63,6 +70,7 @@ struct KernelConfig {
   DatabaseConfig database;
   EmbeddedConfig embedded;
   TenancyConfig tenancy;
+  IdentityConfig identity;
   LogConfig log;
 
   bool operator==(const KernelConfig&) const = default;

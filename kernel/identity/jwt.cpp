@@ -1,5 +1,6 @@
 #include "identity/jwt.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
@@ -28,8 +29,7 @@ VerifyResult fail(TokenError error, std::string message) {
 std::optional<json> parse_object(std::string_view text) {
   std::set<std::string> seen;
   bool duplicate = false;
-  const json::parser_callback_t on_event = [&](int depth, json::parse_event_t event,
-                                               json& parsed) {
+  const json::parser_callback_t on_event = [&](int depth, json::parse_event_t event, json& parsed) {
     if (event == json::parse_event_t::key && depth == 1 && parsed.is_string()) {
       if (!seen.insert(parsed.get<std::string>()).second) duplicate = true;
     }
@@ -69,12 +69,10 @@ int64_t saturating_add(int64_t a, int64_t b) {
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
 bool is_scope_token(std::string_view scope) {
-  if (scope.empty()) return false;
-  for (char c : scope) {
+  return !scope.empty() && std::ranges::all_of(scope, [](char c) {
     const auto u = static_cast<unsigned char>(c);
-    if (u < 0x21 || u > 0x7e || u == 0x22 || u == 0x5c) return false;
-  }
-  return true;
+    return u >= 0x21 && u <= 0x7e && u != 0x22 && u != 0x5c;
+  });
 }
 
 bool split_scopes(std::string_view text, std::vector<std::string>& out) {
@@ -93,9 +91,9 @@ bool split_scopes(std::string_view text, std::vector<std::string>& out) {
 
 // Reads the claims, or names the first one that is absent or mistyped.
 std::optional<std::string> read_claims(const json& payload, AccessClaims& claims) {
-  for (auto [key, field] : {std::pair{"iss", &claims.iss}, std::pair{"aud", &claims.aud},
-                            std::pair{"sub", &claims.sub}, std::pair{"tid", &claims.tid},
-                            std::pair{"jti", &claims.jti}}) {
+  for (auto [key, field] :
+       {std::pair{"iss", &claims.iss}, std::pair{"aud", &claims.aud}, std::pair{"sub", &claims.sub},
+        std::pair{"tid", &claims.tid}, std::pair{"jti", &claims.jti}}) {
     if (!read_string(payload, key, *field)) return key;
   }
   if (!read_int(payload, "iat", claims.iat)) return "iat";
@@ -122,16 +120,26 @@ std::optional<std::string> read_claims(const json& payload, AccessClaims& claims
 
 std::string_view to_string(TokenError error) {
   switch (error) {
-    case TokenError::none: return "none";
-    case TokenError::malformed: return "malformed";
-    case TokenError::bad_algorithm: return "bad_algorithm";
-    case TokenError::unknown_key: return "unknown_key";
-    case TokenError::bad_signature: return "bad_signature";
-    case TokenError::expired: return "expired";
-    case TokenError::not_yet_valid: return "not_yet_valid";
-    case TokenError::wrong_issuer: return "wrong_issuer";
-    case TokenError::wrong_audience: return "wrong_audience";
-    case TokenError::missing_claim: return "missing_claim";
+    case TokenError::none:
+      return "none";
+    case TokenError::malformed:
+      return "malformed";
+    case TokenError::bad_algorithm:
+      return "bad_algorithm";
+    case TokenError::unknown_key:
+      return "unknown_key";
+    case TokenError::bad_signature:
+      return "bad_signature";
+    case TokenError::expired:
+      return "expired";
+    case TokenError::not_yet_valid:
+      return "not_yet_valid";
+    case TokenError::wrong_issuer:
+      return "wrong_issuer";
+    case TokenError::wrong_audience:
+      return "wrong_audience";
+    case TokenError::missing_claim:
+      return "missing_claim";
   }
   return "unknown";
 }
@@ -147,9 +155,9 @@ std::string sign_access_token(const SigningKeyRing& ring, const AccessClaims& cl
   const SigningKey key = ring.current();
   // The kid passed is_valid_kid() when it entered the ring, so it needs no escaping.
   const std::string header = R"({"alg":"EdDSA","typ":"JWT","kid":")" + key.kid + R"("})";
-  nlohmann::ordered_json payload{{"iss", claims.iss}, {"sub", claims.sub}, {"aud", claims.aud},
-                                 {"tid", claims.tid}, {"iat", claims.iat}, {"nbf", claims.nbf},
-                                 {"exp", claims.exp}, {"jti", claims.jti}, {"ver", claims.ver},
+  nlohmann::ordered_json payload{{"iss", claims.iss},    {"sub", claims.sub}, {"aud", claims.aud},
+                                 {"tid", claims.tid},    {"iat", claims.iat}, {"nbf", claims.nbf},
+                                 {"exp", claims.exp},    {"jti", claims.jti}, {"ver", claims.ver},
                                  {"realm", claims.realm}};
   if (!scope.empty()) payload["scope"] = scope;
   std::string payload_text;
@@ -172,12 +180,13 @@ VerifyResult verify_access_token(const SigningKeyRing& ring, std::string_view to
     // Size first: nothing below runs on an arbitrarily large input.
     if (token.size() > kMaxTokenBytes) return fail(TokenError::malformed, "token too large");
     const std::size_t first = token.find('.');
-    const std::size_t second =
-        first == std::string_view::npos ? first : token.find('.', first + 1);
+    const std::size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
     if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) {
       return fail(TokenError::malformed, "a compact JWS has exactly three parts");
     }
-    std::string header_text, payload_text, signature;
+    std::string header_text;
+    std::string payload_text;
+    std::string signature;
     try {
       // The decoder refuses non-canonical text, so each token has one spelling.
       header_text = base64url_decode(token.substr(0, first));
@@ -214,7 +223,8 @@ VerifyResult verify_access_token(const SigningKeyRing& ring, std::string_view to
     }
     // The signature covers the exact bytes received, not a re-encoding.
     switch (ring.verify(kid, token.substr(0, second), signature, options.now)) {
-      case SigningKeyRing::VerifyStatus::ok: break;
+      case SigningKeyRing::VerifyStatus::ok:
+        break;
       case SigningKeyRing::VerifyStatus::unknown_key:
         return fail(TokenError::unknown_key, "unknown or retired signing key");
       case SigningKeyRing::VerifyStatus::bad_signature:

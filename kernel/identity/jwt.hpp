@@ -23,7 +23,7 @@ struct AccessClaims {
 };
 
 // Largest token we sign or accept; anything longer is refused unparsed.
-inline constexpr std::size_t kMaxTokenBytes = 8 * 1024;
+inline constexpr std::size_t kMaxTokenBytes = std::size_t{8} * 1024;
 
 // `base64url(header).base64url(payload).base64url(signature)` with header
 // exactly {"alg":"EdDSA","typ":"JWT","kid":"<current kid>"}. Throws
@@ -32,8 +32,8 @@ inline constexpr std::size_t kMaxTokenBytes = 8 * 1024;
 std::string sign_access_token(const SigningKeyRing& ring, const AccessClaims& claims);
 
 struct VerifyOptions {
-  std::string issuer, audience;           // required exact matches
-  std::chrono::seconds leeway{30};        // clock skew tolerated on exp/nbf/iat
+  std::string issuer, audience;     // required exact matches
+  std::chrono::seconds leeway{30};  // clock skew tolerated on exp/nbf/iat
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
 };
 
@@ -57,7 +57,7 @@ struct VerifyResult {
   TokenError error = TokenError::none;
   std::string message;
 
-  bool ok() const { return error == TokenError::none; }
+  [[nodiscard]] bool ok() const { return error == TokenError::none; }
   explicit operator bool() const { return ok(); }
 };
 

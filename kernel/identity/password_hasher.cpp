@@ -2,6 +2,7 @@
 
 #include <argon2.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -53,13 +54,10 @@ bool take_number(std::string_view& text, uint32_t& out) {
 
 // The PHC fields use standard base64 without padding (PHC string format spec).
 bool is_b64_segment(std::string_view text) {
-  if (text.empty()) return false;
-  for (char c : text) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '+' || c == '/';
-    if (!ok) return false;
-  }
-  return true;
+  return !text.empty() && std::ranges::all_of(text, [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
+  });
 }
 
 // Structure of libargon2's encoding: $type[$v=N]$m=M,t=T,p=P$salt$hash.
@@ -98,7 +96,9 @@ bool within_caps(const Argon2Params& p) {
 
 }  // namespace
 
-Argon2Params minimum_params() { return Argon2Params{}; }
+Argon2Params minimum_params() {
+  return Argon2Params{};
+}
 
 std::string hash_password(std::string_view password, const Argon2Params& params) {
   if (!within_caps(params)) throw std::invalid_argument("Argon2 parameters out of range");
@@ -113,7 +113,7 @@ std::string hash_password(std::string_view password, const Argon2Params& params)
   if (rc != ARGON2_OK) {
     throw std::runtime_error(std::string("argon2id hashing failed: ") + argon2_error_message(rc));
   }
-  return std::string(encoded.data());
+  return {encoded.data()};
 }
 
 bool verify_password(std::string_view password, std::string_view encoded) noexcept {

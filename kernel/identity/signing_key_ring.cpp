@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -25,7 +26,9 @@ using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
 
 // OpenSSL 3.0 takes non-const EVP_PKEY* even for read-only use; the objects
 // are internally locked and we never mutate them.
-EVP_PKEY* mutable_key(const EVP_PKEY* key) { return const_cast<EVP_PKEY*>(key); }
+EVP_PKEY* mutable_key(const EVP_PKEY* key) {
+  return const_cast<EVP_PKEY*>(key);
+}
 
 EvpPkeyPtr share(const EvpPkeyPtr& key) {
   if (!key) return nullptr;
@@ -94,18 +97,18 @@ class Cleanse {
 
 }  // namespace
 
-void EvpPkeyDeleter::operator()(EVP_PKEY* key) const noexcept { EVP_PKEY_free(key); }
+void EvpPkeyDeleter::operator()(EVP_PKEY* key) const noexcept {
+  EVP_PKEY_free(key);
+}
 
 bool is_valid_kid(std::string_view kid) {
   if (!kid.starts_with("k-")) return false;
   const std::string_view rest = kid.substr(2);
   if (rest.empty() || rest.size() > 64) return false;
-  for (char c : rest) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
+  return std::ranges::all_of(rest, [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+  });
 }
 
 SigningKey::SigningKey(const SigningKey& other)
@@ -248,11 +251,17 @@ const EVP_PKEY* SigningKeyRing::find_public(std::string_view kid, time_point now
 SigningKeyRing::VerifyStatus SigningKeyRing::verify(std::string_view kid, std::string_view data,
                                                     std::string_view signature,
                                                     time_point now) const {
-  const std::shared_lock lock(mutex_);
-  const SigningKey* key = find_locked(kid, now);
-  if (key == nullptr) return VerifyStatus::unknown_key;
-  return ed25519_verify(key->public_key.get(), data, signature) ? VerifyStatus::ok
-                                                                : VerifyStatus::bad_signature;
+  EvpPkeyPtr public_key;
+  {
+    // Hold the reader lock only for the lookup: glibc's rwlock prefers
+    // readers, so long read sections could starve rotate() under load.
+    const std::shared_lock lock(mutex_);
+    const SigningKey* key = find_locked(kid, now);
+    if (key == nullptr) return VerifyStatus::unknown_key;
+    public_key = share(key->public_key);
+  }
+  return ed25519_verify(public_key.get(), data, signature) ? VerifyStatus::ok
+                                                           : VerifyStatus::bad_signature;
 }
 
 std::string SigningKeyRing::to_json() const {
@@ -305,9 +314,10 @@ SigningKeyRing SigningKeyRing::from_json(std::string_view json) {
     }
     if (retire != nullptr) {
       // Bounded so the conversion to system_clock's nanoseconds cannot overflow.
-      constexpr int64_t kLatest = std::chrono::duration_cast<std::chrono::seconds>(
-                                      std::chrono::system_clock::time_point::max().time_since_epoch())
-                                      .count();
+      constexpr int64_t kLatest =
+          std::chrono::duration_cast<std::chrono::seconds>(
+              std::chrono::system_clock::time_point::max().time_since_epoch())
+              .count();
       if (!retire->is_number_integer() || retire->get<double>() < 0 ||
           retire->get<double>() >= static_cast<double>(kLatest)) {
         throw std::invalid_argument("signing key ring: retire_after out of range");

@@ -46,12 +46,15 @@ struct SigningKey {
   // A signing key from a raw 32-byte Ed25519 private key (the RFC 8032 seed).
   static SigningKey from_private(std::string kid, std::string_view raw_seed);
 
-  std::string raw_public_key() const;
+  [[nodiscard]] std::string raw_public_key() const;
 };
 
-// Thread-safety: all members may be called concurrently. add/rotate/prune take
-// the writer lock; everything else the reader lock. Nothing else mutates the
-// ring after construction.
+// Thread-safety: the ring is immutable after construction except through
+// add(), rotate() and prune_retired(), which take the writer side of a
+// std::shared_mutex; every other member takes the reader side, only for the
+// lookup: current() and verify() work on reference-counted copies of the keys,
+// so signing and verification run outside the lock. Moving a ring is not
+// synchronised with other use of the moved-to ring.
 class SigningKeyRing {
  public:
   using time_point = std::chrono::system_clock::time_point;

@@ -17,18 +17,24 @@ constexpr int kMaxWindow = 10;
 
 const EVP_MD* digest(TotpAlgorithm alg) {
   switch (alg) {
-    case TotpAlgorithm::sha1: return EVP_sha1();
-    case TotpAlgorithm::sha256: return EVP_sha256();
-    case TotpAlgorithm::sha512: return EVP_sha512();
+    case TotpAlgorithm::sha1:
+      return EVP_sha1();
+    case TotpAlgorithm::sha256:
+      return EVP_sha256();
+    case TotpAlgorithm::sha512:
+      return EVP_sha512();
   }
   throw std::invalid_argument("unknown TOTP algorithm");
 }
 
 std::string_view algorithm_name(TotpAlgorithm alg) {
   switch (alg) {
-    case TotpAlgorithm::sha1: return "SHA1";
-    case TotpAlgorithm::sha256: return "SHA256";
-    case TotpAlgorithm::sha512: return "SHA512";
+    case TotpAlgorithm::sha1:
+      return "SHA1";
+    case TotpAlgorithm::sha256:
+      return "SHA256";
+    case TotpAlgorithm::sha512:
+      return "SHA512";
   }
   throw std::invalid_argument("unknown TOTP algorithm");
 }
@@ -68,6 +74,9 @@ std::string percent_encode(std::string_view text) {
 std::string hotp_code(std::string_view secret_bytes, uint64_t counter, int digits,
                       TotpAlgorithm alg) {
   check_digits(digits);
+  // RFC 4226 §4 R6 wants 128+ bits; we only refuse the meaningless empty key
+  // so that short legacy secrets (80-bit) still work.
+  if (secret_bytes.empty()) throw std::invalid_argument("TOTP secret is empty");
   std::array<unsigned char, 8> message{};
   for (int i = 7; i >= 0; --i) {  // big-endian counter, RFC 4226 §5.2
     message[static_cast<std::size_t>(i)] = static_cast<unsigned char>(counter & 0xff);
@@ -103,19 +112,19 @@ std::string totp_code(std::string_view secret_bytes, int64_t unix_time, int digi
 bool totp_verify(std::string_view secret, std::string_view code, int64_t unix_time,
                  int window_steps, int digits, TotpAlgorithm alg, int period,
                  int64_t* matched_step) {
-  if (unix_time < 0 || period <= 0 || window_steps < 0 || window_steps > kMaxWindow ||
-      digits < 6 || digits > 10 || code.size() != static_cast<std::size_t>(digits)) {
+  if (unix_time < 0 || period <= 0 || window_steps < 0 || window_steps > kMaxWindow || digits < 6 ||
+      digits > 10 || code.size() != static_cast<std::size_t>(digits)) {
     return false;
   }
   try {
     const int64_t current = unix_time / period;
+    if (current > INT64_MAX - window_steps) return false;
     bool matched = false;
     int64_t step_found = 0;
     // No early exit: the work done does not reveal which step matched.
     for (int64_t step = current - window_steps; step <= current + window_steps; ++step) {
       if (step < 0) continue;
-      const std::string expected =
-          hotp_code(secret, static_cast<uint64_t>(step), digits, alg);
+      const std::string expected = hotp_code(secret, static_cast<uint64_t>(step), digits, alg);
       if (constant_time_equals(expected, code)) {
         matched = true;
         step_found = step;
@@ -170,8 +179,7 @@ std::string base32_decode(std::string_view text) {
 }
 
 std::string otpauth_uri(std::string_view issuer, std::string_view account,
-                        std::string_view secret_bytes, int digits, TotpAlgorithm alg,
-                        int period) {
+                        std::string_view secret_bytes, int digits, TotpAlgorithm alg, int period) {
   check_digits(digits);
   if (period <= 0) throw std::invalid_argument("invalid TOTP period");
   const std::string encoded_issuer = percent_encode(issuer);

@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 
@@ -106,6 +108,10 @@ TEST_CASE("finkernel migrate and tenant lifecycle against an existing server", "
 }
 
 TEST_CASE("finkernel run serves, then drains and exits on SIGTERM", "[cli]") {
+  // Keep the run's signing keys out of the source tree.
+  char keys_dir[] = "/tmp/fk-cli-keys-XXXXXX";
+  REQUIRE(mkdtemp(keys_dir) != nullptr);
+  setenv("FINKERNEL_IDENTITY_SIGNING_KEYS_FILE", (std::string(keys_dir) + "/keys.json").c_str(), 1);
   fk::test::BackgroundProcess kernel(with_database({"run", "--port", "0", "--dev-mode", "--config",
                                                     std::string(FK_SOURCE_DIR) + "/kernel.yaml"}));
   const auto output = kernel.wait_for_output("Press Ctrl-C", 60'000);
@@ -120,4 +126,6 @@ TEST_CASE("finkernel run serves, then drains and exits on SIGTERM", "[cli]") {
   kernel.signal(SIGTERM);
   REQUIRE(kernel.wait(30'000) == 0);
   REQUIRE(kernel.output().find("stopped serving") != std::string::npos);
+  std::filesystem::remove_all(keys_dir);
+  unsetenv("FINKERNEL_IDENTITY_SIGNING_KEYS_FILE");
 }

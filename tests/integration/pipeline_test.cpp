@@ -17,11 +17,25 @@ using fk::test::TestDatabase;
 
 namespace {
 
+fk::authz::RbacPolicy test_policy() {
+  return fk::authz::RbacPolicy::parse(R"(
+permissions:
+  test:read: read things
+  test:write: write things
+roles:
+  tester:
+    realm: tenant
+    grants: ["test:*"]
+)",
+                                      "test-policy");
+}
+
 struct Harness {
   fk::db::ConnectionPool pool{TestDatabase::instance().runtime_url(), 2,
                               std::chrono::milliseconds(2000)};
   fk::tenancy::TenantDirectory tenants{pool, std::chrono::milliseconds(0)};
-  std::unique_ptr<fk::api::TenantResolver> resolver = fk::api::make_dev_header_resolver(true);
+  std::unique_ptr<fk::api::Authenticator> authenticator = fk::api::make_authenticator(nullptr, true);
+  fk::authz::RbacPolicy policy = test_policy();
   fk::ops::Metrics metrics;
   std::unique_ptr<fk::api::Pipeline> pipeline;
   std::unique_ptr<fk::http::Server> server;
@@ -29,7 +43,7 @@ struct Harness {
   explicit Harness(std::vector<fk::api::Route> routes) {
     fk::log::set_level(fk::log::Level::off);
     pipeline = std::make_unique<fk::api::Pipeline>(
-        fk::api::PipelineServices{pool, tenants, *resolver, metrics}, std::move(routes));
+        fk::api::PipelineServices{pool, tenants, *authenticator, policy, metrics}, std::move(routes));
     fk::http::ServerOptions options;
     options.port = 0;
     options.threads = 1;
@@ -107,13 +121,14 @@ TEST_CASE("a route without a declared permission does not start", "[pipeline]") 
   fk::db::ConnectionPool pool{TestDatabase::instance().runtime_url(), 1,
                               std::chrono::milliseconds(100)};
   fk::tenancy::TenantDirectory tenants{pool, std::chrono::milliseconds(0)};
-  auto resolver = fk::api::make_dev_header_resolver(true);
+  auto authenticator = fk::api::make_authenticator(nullptr, true);
+  const auto policy = test_policy();
   fk::ops::Metrics metrics;
   std::vector<fk::api::Route> routes = {
       {"GET", "/undeclared", fk::api::Scope::tenant, "",
        [](fk::api::RequestContext&) { return fk::api::Reply{}; }}};
   REQUIRE_THROWS_WITH(
-      fk::api::Pipeline({pool, tenants, *resolver, metrics}, routes),
+      fk::api::Pipeline({pool, tenants, *authenticator, policy, metrics}, routes),
       Catch::Contains("GET /undeclared") && Catch::Contains("declares no permission"));
 
   std::vector<fk::api::Route> duplicated = {
@@ -121,8 +136,14 @@ TEST_CASE("a route without a declared permission does not start", "[pipeline]") 
        [](fk::api::RequestContext&) { return fk::api::Reply{}; }},
       {"GET", "/twice", fk::api::Scope::open, "public",
        [](fk::api::RequestContext&) { return fk::api::Reply{}; }}};
-  REQUIRE_THROWS_WITH(fk::api::Pipeline({pool, tenants, *resolver, metrics}, duplicated),
+  REQUIRE_THROWS_WITH(fk::api::Pipeline({pool, tenants, *authenticator, policy, metrics}, duplicated),
                       Catch::Contains("declared twice"));
+
+  std::vector<fk::api::Route> undeclared_in_policy = {
+      {"GET", "/ghost", fk::api::Scope::tenant, "test:ghost",
+       [](fk::api::RequestContext&) { return fk::api::Reply{}; }}};
+  REQUIRE_THROWS_WITH(fk::api::Pipeline({pool, tenants, *authenticator, policy, metrics}, undeclared_in_policy),
+                      Catch::Contains("test:ghost") && Catch::Contains("does not declare"));
 }
 
 TEST_CASE("a draining kernel refuses new work with 503", "[pipeline]") {

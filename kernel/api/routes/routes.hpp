@@ -3,6 +3,9 @@
 // resource with their declared permissions; kernel_app.cpp mounts them.
 
 #include "api/route.hpp"
+#include "auth/auth_policy.hpp"
+#include "auth/auth_service.hpp"
+#include "authz/rbac_policy.hpp"
 #include "db/connection_pool.hpp"
 #include "ops/metrics.hpp"
 
@@ -22,5 +25,11 @@ std::vector<Route> health_routes(HealthDependencies dependencies);
 
 // GET /v1/tenant/settings, PUT /v1/tenant/settings
 std::vector<Route> tenant_settings_routes();
+
+// POST /v1/auth/login, /v1/auth/refresh, /v1/auth/logout
+std::vector<Route> auth_routes(auth::AuthService& service);
+
+// /v1/users: list, create, show, roles, disable, enable, unlock
+std::vector<Route> user_routes(const auth::AuthPolicy& policy, const authz::RbacPolicy& rbac);
 
 }  // namespace fk::api

@@ -15,13 +15,31 @@ namespace {
 
 // A client that keeps pipelining without reading would otherwise make the
 // parked output grow without bound; past this the connection is dropped.
-constexpr std::size_t kMaxParkedBytes = 8 * 1024 * 1024;
+constexpr std::size_t kMaxParkedBytes = std::size_t{8} * 1024 * 1024;
 // Parked buffers keep their capacity; release big ones once drained.
-constexpr std::size_t kRetainedParkedCapacity = 64 * 1024;
+constexpr std::size_t kRetainedParkedCapacity = std::size_t{64} * 1024;
 
 std::uint64_t next_id() {
   static std::atomic<std::uint64_t> counter{0};
   return ++counter;  // never 0: the poller's wake tag
+}
+
+// Sends as much of `bytes` as the kernel takes now, advancing `bytes`;
+// false on a socket error (EAGAIN is not one).
+bool send_some(int fd, std::string_view& bytes) {
+  while (!bytes.empty()) {
+    const auto sent = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent > 0) {
+      bytes.remove_prefix(static_cast<std::size_t>(sent));
+    } else if (sent < 0 && errno == EINTR) {
+      continue;
+    } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return true;
+    } else {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -62,7 +80,7 @@ void ConnectionWatch::write(std::string_view bytes, bool then_close) {
     phase_ = Phase::Closing;
   }
   if (!parked_.empty()) return park(bytes);  // keep order behind parked bytes
-  if (!send_now(bytes)) return abort_locked();
+  if (!send_some(fd_, bytes)) return abort_locked();
   if (!bytes.empty()) return park(bytes);
   if (close_when_drained_) half_close_locked();
 }
@@ -71,27 +89,11 @@ void ConnectionWatch::drain() {
   std::lock_guard lock(mutex_);
   if (torn_down_ || parked_.empty()) return;
   std::string_view rest(parked_);
-  if (!send_now(rest)) return abort_locked();
+  if (!send_some(fd_, rest)) return abort_locked();
   parked_.erase(0, parked_.size() - rest.size());
   if (!parked_.empty()) return;  // wait for the next writable edge
   unpark_locked();
   if (close_when_drained_) half_close_locked();
-}
-
-bool ConnectionWatch::send_now(std::string_view& bytes) {
-  while (!bytes.empty()) {
-    const auto sent = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (sent > 0) {
-      bytes.remove_prefix(static_cast<std::size_t>(sent));
-    } else if (sent < 0 && errno == EINTR) {
-      continue;
-    } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      return true;
-    } else {
-      return false;
-    }
-  }
-  return true;
 }
 
 void ConnectionWatch::park(std::string_view bytes) {
@@ -163,7 +165,7 @@ void ConnectionWatch::expire(Clock::time_point now, std::string_view timeout_res
   if (due == Due::TimeoutResponse && !timeout_response.empty()) {
     // Best effort: a peer whose receive window is full is not reading, and
     // gets the close alone.
-    [[maybe_unused]] const bool sent = send_now(timeout_response);
+    [[maybe_unused]] const bool sent = send_some(fd_, timeout_response);
   }
   abort_locked();
 }

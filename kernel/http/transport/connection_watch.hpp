@@ -75,8 +75,6 @@ class ConnectionWatch : public std::enable_shared_from_this<ConnectionWatch> {
 
  private:
   [[nodiscard]] Due due_locked(Clock::time_point now) const;
-  // Sends as much of `bytes` as the kernel takes; false on a socket error.
-  bool send_now(std::string_view& bytes);
   void park(std::string_view bytes);
   void half_close_locked();
   void abort_locked();

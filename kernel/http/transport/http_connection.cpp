@@ -23,7 +23,7 @@ constexpr ProtocolError kBadVersion{505, "HTTP_VERSION_NOT_SUPPORTED",
 
 // Strings grown by one large request keep their capacity for the life of
 // the connection unless released; cap what an idle connection holds.
-constexpr std::size_t kRetainedBodyCapacity = 64 * 1024;
+constexpr std::size_t kRetainedBodyCapacity = std::size_t{64} * 1024;
 
 HttpConnection& self(http_parser* parser) {
   return *static_cast<HttpConnection*>(parser->data);
@@ -123,7 +123,8 @@ void HttpConnection::handle_pause() {
 }
 
 std::optional<ProtocolError> HttpConnection::check_head() const {
-  if (head_bytes_ > limits_.max_header_bytes) return kHeadersTooLarge;
+  // The parser pauses before consuming the head's final LF: count it.
+  if (head_bytes_ + 1 > limits_.max_header_bytes) return kHeadersTooLarge;
   if (parser_.http_major != 1 || parser_.http_minor > 1) return kBadVersion;
   // Request-smuggling guard: libhttp-parser refuses this too, but the rule
   // must not depend on a library default.

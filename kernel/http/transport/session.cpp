@@ -15,7 +15,7 @@ using Clock = ConnectionWatch::Clock;
 using Phase = ConnectionWatch::Phase;
 
 // The output buffer is reused across inputs; release it after a big one.
-constexpr std::size_t kRetainedOutputCapacity = 64 * 1024;
+constexpr std::size_t kRetainedOutputCapacity = std::size_t{64} * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

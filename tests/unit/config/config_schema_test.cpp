@@ -62,7 +62,7 @@ TEST_CASE("key paths and environment variable names are unique", "[config][schem
     CHECK_FALSE(key.description.empty());
     if (key.type == KeyType::DurationMs) CHECK(key.path.ends_with("_ms"));
   }
-  CHECK(paths.size() == 19);
+  CHECK(paths.size() == config_keys().size());
   CHECK(environment_variable(*find_key("http.port")) == "FINKERNEL_HTTP_PORT");
   CHECK(environment_variable(*find_key("dev_mode")) == "FINKERNEL_DEV_MODE");
   CHECK(environment_variable(*find_key("database.url")) == "FINKERNEL_DATABASE_URL");

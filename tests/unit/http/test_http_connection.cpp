@@ -173,6 +173,23 @@ TEST_CASE("Parser: a head exactly at the limit is accepted", "[http][parser]") {
   CHECK(recorder.error_status == 0);
 }
 
+TEST_CASE("Parser: a head one byte over the limit is refused", "[http][parser]") {
+  std::string head = "GET / HTTP/1.1\r\nX: ";
+  head += std::string(kLimits.max_header_bytes - head.size() - 3, 'v') + "\r\n\r\n";
+  REQUIRE(head.size() == kLimits.max_header_bytes + 1);
+  for (const bool bytewise : {false, true}) {
+    Recorder recorder;
+    HttpConnection connection(kLimits, recorder);
+    if (bytewise) {
+      for (char c : head) connection.feed(&c, 1);
+    } else {
+      connection.feed(head.data(), head.size());
+    }
+    CHECK(recorder.error_status == 431);
+    CHECK(recorder.requests.empty());
+  }
+}
+
 TEST_CASE("Parser: the head limit applies per request, not per connection", "[http][parser]") {
   Recorder recorder;
   HttpConnection connection(kLimits, recorder);

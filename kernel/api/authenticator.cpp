@@ -1,0 +1,70 @@
+#include "api/authenticator.hpp"
+
+#include "http/api_error.hpp"
+#include "tenancy/tenant.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace fk::api {
+
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+class RequestAuthenticator final : public Authenticator {
+ public:
+  RequestAuthenticator(const auth::AuthService* auth, bool dev_mode) : auth_(auth), dev_mode_(dev_mode) {}
+
+  Principal authenticate(const http::Request& request) override {
+    if (const auto authorization = request.header("authorization")) {
+      return from_bearer(*authorization);
+    }
+    if (dev_mode_) {
+      if (const auto header = request.header("x-tenant-id")) return from_dev_header(*header);
+    }
+    throw http::ApiError(401, "UNAUTHENTICATED", "authentication required");
+  }
+
+ private:
+  Principal from_bearer(std::string_view authorization) const {
+    constexpr std::string_view scheme = "bearer ";
+    if (authorization.size() <= scheme.size() ||
+        lower(authorization.substr(0, scheme.size())) != scheme || !auth_) {
+      throw http::ApiError(401, "UNAUTHENTICATED", "expected Authorization: Bearer <token>");
+    }
+    try {
+      const auto identity = auth_->verify_access_token(std::string(authorization.substr(scheme.size())));
+      if (!tenancy::is_uuid(identity.tenant_id) || !tenancy::is_uuid(identity.user_id)) {
+        throw http::ApiError(401, "INVALID_TOKEN", "access token is invalid or expired");
+      }
+      return Principal{lower(identity.tenant_id), lower(identity.user_id), identity.token_version, false};
+    } catch (const auth::AuthError& e) {
+      throw http::ApiError(e.status(), e.code(), e.what());
+    }
+  }
+
+  static Principal from_dev_header(std::string_view header) {
+    if (!tenancy::is_uuid(header)) {
+      throw http::ApiError(400, "INVALID_TENANT_ID", "X-Tenant-Id must be a UUID",
+                           {{"header", "X-Tenant-Id"}});
+    }
+    return Principal{lower(header), {}, 0, true};
+  }
+
+  const auth::AuthService* auth_;
+  bool dev_mode_;
+};
+
+}  // namespace
+
+std::unique_ptr<Authenticator> make_authenticator(const auth::AuthService* auth, bool dev_mode) {
+  return std::make_unique<RequestAuthenticator>(auth, dev_mode);
+}
+
+}  // namespace fk::api

@@ -1,0 +1,35 @@
+#pragma once
+// Who is calling, and for which tenant. The pipeline depends only on this
+// interface; handlers never look at credentials.
+//
+//   Authorization: Bearer <access token>  -> a tenant user (JWT verified)
+//   X-Tenant-Id: <uuid>                    -> dev_mode only: a trusted local caller
+
+#include "auth/auth_service.hpp"
+#include "http/request.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace fk::api {
+
+struct Principal {
+  std::string tenant_id;  // canonical UUID
+  std::string user_id;    // empty for the dev_mode caller
+  std::uint64_t token_version = 0;
+  bool dev_trusted = false;  // dev_mode header: every permission, never in production
+};
+
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  // Throws http::ApiError 401 UNAUTHENTICATED / INVALID_TOKEN, 400 INVALID_TENANT_ID.
+  virtual Principal authenticate(const http::Request& request) = 0;
+};
+
+// `auth` verifies bearer tokens (may be null: then only dev_mode callers);
+// with dev_mode off the X-Tenant-Id header is ignored, never trusted.
+std::unique_ptr<Authenticator> make_authenticator(const auth::AuthService* auth, bool dev_mode);
+
+}  // namespace fk::api

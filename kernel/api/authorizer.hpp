@@ -1,0 +1,27 @@
+#pragma once
+// RBAC at request time, inside the request's tenant transaction: the
+// caller's user must still exist, be active and hold the token version its
+// token carries (so role changes and disabling take effect at the next
+// request), and one of its roles must grant the route's permission.
+
+#include "api/authenticator.hpp"
+#include "authz/rbac_policy.hpp"
+
+#include <string>
+#include <vector>
+
+namespace pqxx {
+class transaction_base;
+}
+
+namespace fk::api {
+
+struct Authorization {
+  std::vector<std::string> roles;
+};
+
+// Throws http::ApiError 401 TOKEN_REVOKED or 403 FORBIDDEN.
+Authorization authorize(pqxx::transaction_base& tx, const Principal& principal,
+                        const std::string& permission, const authz::RbacPolicy& policy);
+
+}  // namespace fk::api

@@ -1,0 +1,69 @@
+#include "api/routes/routes.hpp"
+#include "http/api_error.hpp"
+
+namespace fk::api {
+
+namespace {
+
+// A required string field of a JSON object body, or 422 naming it.
+std::string required_string(const nlohmann::json& body, const char* field) {
+  if (!body.is_object()) {
+    throw http::ApiError(422, "VALIDATION_FAILED", "request body must be a JSON object");
+  }
+  const auto found = body.find(field);
+  if (found == body.end() || !found->is_string() || found->get_ref<const std::string&>().empty()) {
+    throw http::ApiError(422, "VALIDATION_FAILED", std::string(field) + " is required",
+                         {{"field", field}, {"reason", "REQUIRED"}});
+  }
+  return found->get<std::string>();
+}
+
+nlohmann::json token_body(const auth::TokenPair& tokens) {
+  return {{"accessToken", tokens.access_token},   {"tokenType", "Bearer"},
+          {"expiresIn", tokens.access_expires_in}, {"refreshToken", tokens.refresh_token},
+          {"refreshExpiresIn", tokens.refresh_expires_in}};
+}
+
+template <typename Action>
+auto translating_auth_errors(Action&& action) {
+  try {
+    return action();
+  } catch (const auth::AuthError& e) {
+    throw http::ApiError(e.status(), e.code(), e.what());
+  }
+}
+
+}  // namespace
+
+std::vector<Route> auth_routes(auth::AuthService& service) {
+  std::vector<Route> routes;
+  routes.push_back({"POST", "/v1/auth/login", Scope::open, "public", [&service](RequestContext& context) {
+                      const auto body = context.json_body();
+                      const auto tenant = required_string(body, "tenant");
+                      const auto email = required_string(body, "email");
+                      const auto password = required_string(body, "password");
+                      return translating_auth_errors([&] {
+                        return Reply{200, token_body(service.login(tenant, email, password)), {}, {}};
+                      });
+                    }});
+  routes.push_back({"POST", "/v1/auth/refresh", Scope::open, "public", [&service](RequestContext& context) {
+                      const auto body = context.json_body();
+                      const auto tenant = required_string(body, "tenant");
+                      const auto token = required_string(body, "refreshToken");
+                      return translating_auth_errors([&] {
+                        return Reply{200, token_body(service.refresh(tenant, token)), {}, {}};
+                      });
+                    }});
+  routes.push_back({"POST", "/v1/auth/logout", Scope::open, "public", [&service](RequestContext& context) {
+                      const auto body = context.json_body();
+                      const auto tenant = required_string(body, "tenant");
+                      const auto token = required_string(body, "refreshToken");
+                      return translating_auth_errors([&] {
+                        service.logout(tenant, token);
+                        return Reply{200, {{"loggedOut", true}}, {}, {}};
+                      });
+                    }});
+  return routes;
+}
+
+}  // namespace fk::api

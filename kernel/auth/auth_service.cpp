@@ -1,0 +1,193 @@
+#include "auth/auth_service.hpp"
+
+#include "auth/user_store.hpp"
+#include "db/tenant_transaction.hpp"
+#include "identity/jwt.hpp"
+#include "identity/opaque_token.hpp"
+#include "identity/password_hasher.hpp"
+#include "identity/secure_random.hpp"
+#include "log/json_log.hpp"
+
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <chrono>
+#include <regex>
+
+namespace fk::auth {
+
+namespace {
+
+AuthError invalid_credentials() {
+  return AuthError(401, "INVALID_CREDENTIALS", "invalid tenant, email or password");
+}
+AuthError invalid_refresh() {
+  return AuthError(401, "INVALID_REFRESH_TOKEN", "refresh token is invalid or expired");
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string normalize_email(const std::string& email) {
+  static const std::regex pattern(R"(^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}$)");
+  std::string out = email;
+  out.erase(0, out.find_first_not_of(" \t"));
+  out.erase(out.find_last_not_of(" \t") + 1);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return std::regex_match(out, pattern) ? out : std::string();
+}
+
+AuthService::AuthService(db::ConnectionPool& pool, AuthPolicy policy, identity::SigningKeyRing& keys)
+    : pool_(pool), policy_(std::move(policy)), keys_(keys) {}
+
+std::optional<std::string> AuthService::tenant_id_for(const std::string& slug) {
+  auto connection = pool_.acquire();
+  pqxx::nontransaction tx(connection.get());
+  const auto rows = tx.exec_params("SELECT fk_active_tenant_id($1)::text", slug);
+  if (rows.empty() || rows[0][0].is_null()) return std::nullopt;
+  return rows[0][0].as<std::string>();
+}
+
+TokenPair AuthService::issue_tokens(pqxx::transaction_base& tx, const std::string& tenant_id,
+                                    const std::string& user_id, std::uint64_t token_version,
+                                    const std::string& family_id) {
+  const auto refresh = identity::issue_refresh_token();
+  tx.exec_params(
+      "INSERT INTO refresh_tokens (tenant_id, id, family_id, user_id, secret_hash, expires_at) "
+      "VALUES (fk_current_tenant(), $1, $2::uuid, $3::uuid, $4, now() + make_interval(secs => $5))",
+      refresh.lookup_id, family_id, user_id, refresh.hash,
+      static_cast<long long>(policy_.refresh_ttl.count()));
+
+  identity::AccessClaims claims;
+  claims.iss = policy_.issuer;
+  claims.aud = policy_.audience;
+  claims.sub = user_id;
+  claims.tid = tenant_id;
+  claims.jti = identity::base64url_encode(identity::random_bytes(16));
+  claims.iat = unix_now();
+  claims.nbf = claims.iat;
+  claims.exp = claims.iat + policy_.access_ttl.count();
+  claims.ver = token_version;
+  claims.realm = "tenant";
+  return TokenPair{identity::sign_access_token(keys_, claims), policy_.access_ttl.count(),
+                   refresh.plaintext, policy_.refresh_ttl.count()};
+}
+
+TokenPair AuthService::login(const std::string& tenant_slug, const std::string& email,
+                             const std::string& password) {
+  const auto params = identity::minimum_params();
+  const std::string normalized = normalize_email(email);
+  const auto tenant_id = tenant_id_for(tenant_slug);
+  // Equal work for every failure path: one Argon2id verification.
+  const auto spend_equal_time = [&] { identity::verify_password(password, identity::dummy_hash(params)); };
+  if (!tenant_id || normalized.empty() || password.size() > policy_.password_max_length) {
+    spend_equal_time();
+    throw invalid_credentials();
+  }
+
+  db::TenantTransaction transaction(pool_, *tenant_id);
+  auto& tx = transaction.work();
+  const auto user = find_user_by_email(tx, normalized, /*for_update=*/true);
+  if (!user || user->status != "active" || user->locked) {
+    spend_equal_time();
+    if (user && user->locked) {
+      log::warn("login refused: account locked", {{"tenantId", *tenant_id}, {"userId", user->id}});
+    }
+    throw invalid_credentials();
+  }
+  if (!identity::verify_password(password, user->password_hash)) {
+    const bool locked_now =
+        record_failed_login(tx, user->id, policy_.max_failures, policy_.failure_window.count(),
+                            policy_.lock_duration.count());
+    transaction.commit();  // the failure must count even though the request fails
+    if (locked_now) {
+      log::warn("account locked after repeated failed logins",
+                {{"tenantId", *tenant_id}, {"userId", user->id}});
+    }
+    throw invalid_credentials();
+  }
+
+  std::optional<std::string> upgraded;
+  if (identity::needs_rehash(user->password_hash, params)) {
+    upgraded = identity::hash_password(password, params);
+  }
+  record_successful_login(tx, user->id, upgraded);
+  const auto family = tx.exec("SELECT gen_random_uuid()::text")[0][0].as<std::string>();
+  auto tokens = issue_tokens(tx, *tenant_id, user->id, user->token_version, family);
+  transaction.commit();
+  return tokens;
+}
+
+TokenPair AuthService::refresh(const std::string& tenant_slug, const std::string& refresh_token) {
+  const auto parsed = identity::parse_secret(refresh_token, identity::kRefreshTokenPrefix);
+  const auto tenant_id = tenant_id_for(tenant_slug);
+  if (!parsed || !tenant_id) throw invalid_refresh();
+
+  db::TenantTransaction transaction(pool_, *tenant_id);
+  auto& tx = transaction.work();
+  const auto rows = tx.exec_params(
+      "SELECT family_id::text, user_id::text, secret_hash, spent_at IS NOT NULL, "
+      "revoked_at IS NOT NULL, expires_at <= now() FROM refresh_tokens WHERE id = $1 FOR UPDATE",
+      parsed->lookup_id);
+  if (rows.empty() || !identity::secret_matches(*parsed, rows[0][2].as<std::string>())) {
+    throw invalid_refresh();
+  }
+  const auto family = rows[0][0].as<std::string>();
+  const auto user_id = rows[0][1].as<std::string>();
+  if (rows[0][3].as<bool>() && !rows[0][4].as<bool>()) {
+    // A spent token presented again: whoever holds the family is not the
+    // only holder. Revoke every token descended from that login.
+    tx.exec_params(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1::uuid AND revoked_at IS NULL",
+        family);
+    transaction.commit();
+    log::warn("refresh token reuse detected; family revoked",
+              {{"tenantId", *tenant_id}, {"userId", user_id}, {"familyId", family}});
+    throw AuthError(401, "REFRESH_TOKEN_REUSED",
+                    "refresh token was already used; every session of this login is revoked");
+  }
+  if (rows[0][3].as<bool>() || rows[0][4].as<bool>() || rows[0][5].as<bool>()) throw invalid_refresh();
+
+  const auto user = find_user(tx, user_id);
+  if (!user || user->status != "active") throw invalid_refresh();
+  tx.exec_params("UPDATE refresh_tokens SET spent_at = now() WHERE id = $1", parsed->lookup_id);
+  auto tokens = issue_tokens(tx, *tenant_id, user_id, user->token_version, family);
+  transaction.commit();
+  return tokens;
+}
+
+void AuthService::logout(const std::string& tenant_slug, const std::string& refresh_token) {
+  const auto parsed = identity::parse_secret(refresh_token, identity::kRefreshTokenPrefix);
+  const auto tenant_id = tenant_id_for(tenant_slug);
+  if (!parsed || !tenant_id) throw invalid_refresh();
+  db::TenantTransaction transaction(pool_, *tenant_id);
+  auto& tx = transaction.work();
+  const auto rows = tx.exec_params(
+      "SELECT family_id::text, secret_hash FROM refresh_tokens WHERE id = $1", parsed->lookup_id);
+  if (rows.empty() || !identity::secret_matches(*parsed, rows[0][1].as<std::string>())) {
+    throw invalid_refresh();
+  }
+  tx.exec_params(
+      "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1::uuid AND revoked_at IS NULL",
+      rows[0][0].as<std::string>());
+  transaction.commit();
+}
+
+TokenIdentity AuthService::verify_access_token(const std::string& token) const {
+  identity::VerifyOptions options;
+  options.issuer = policy_.issuer;
+  options.audience = policy_.audience;
+  const auto result = identity::verify_access_token(keys_, token, options);
+  if (!result.ok() || result.claims->realm != "tenant") {
+    throw AuthError(401, "INVALID_TOKEN", "access token is invalid or expired");
+  }
+  return TokenIdentity{result.claims->tid, result.claims->sub, result.claims->ver};
+}
+
+}  // namespace fk::auth

@@ -1,0 +1,76 @@
+#pragma once
+// Authentication: password login with lockout, access tokens (Ed25519 JWT),
+// refresh-token rotation with reuse detection, logout, and bearer-token
+// verification for the request pipeline. No HTTP here: failures are
+// AuthError with a stable code the API layer maps to a status.
+
+#include "auth/auth_policy.hpp"
+#include "authz/rbac_policy.hpp"
+#include "db/connection_pool.hpp"
+#include "identity/signing_key_ring.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace fk::auth {
+
+class AuthError : public std::runtime_error {
+ public:
+  AuthError(int status, std::string code, const std::string& message)
+      : std::runtime_error(message), status_(status), code_(std::move(code)) {}
+  [[nodiscard]] int status() const { return status_; }
+  [[nodiscard]] const std::string& code() const { return code_; }
+
+ private:
+  int status_;
+  std::string code_;
+};
+
+struct TokenPair {
+  std::string access_token;
+  std::int64_t access_expires_in = 0;  // seconds
+  std::string refresh_token;
+  std::int64_t refresh_expires_in = 0;
+};
+
+// Who a verified access token says is calling.
+struct TokenIdentity {
+  std::string tenant_id;
+  std::string user_id;
+  std::uint64_t token_version = 0;
+};
+
+class AuthService {
+ public:
+  AuthService(db::ConnectionPool& pool, AuthPolicy policy, identity::SigningKeyRing& keys);
+
+  // Unknown tenant, unknown user, wrong password and locked account all
+  // answer the same 401 INVALID_CREDENTIALS after about the same work.
+  TokenPair login(const std::string& tenant_slug, const std::string& email,
+                  const std::string& password);
+  TokenPair refresh(const std::string& tenant_slug, const std::string& refresh_token);
+  void logout(const std::string& tenant_slug, const std::string& refresh_token);
+
+  // Verifies signature and claims only (no database); throws AuthError 401.
+  TokenIdentity verify_access_token(const std::string& token) const;
+
+  [[nodiscard]] const AuthPolicy& policy() const { return policy_; }
+
+ private:
+  std::optional<std::string> tenant_id_for(const std::string& slug);
+  TokenPair issue_tokens(pqxx::transaction_base& tx, const std::string& tenant_id,
+                         const std::string& user_id, std::uint64_t token_version,
+                         const std::string& family_id);
+
+  db::ConnectionPool& pool_;
+  AuthPolicy policy_;
+  identity::SigningKeyRing& keys_;
+};
+
+// Email as stored: trimmed and lower-cased; empty if it is not plausibly an address.
+std::string normalize_email(const std::string& email);
+
+}  // namespace fk::auth

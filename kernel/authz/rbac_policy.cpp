@@ -1,0 +1,158 @@
+#include "authz/rbac_policy.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace fk::authz {
+
+namespace {
+
+const std::regex kPermissionPattern("^[a-z][a-z0-9-]*:[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$");
+const std::regex kGrantPattern("^[a-z][a-z0-9-]*:([a-z][a-z0-9_.-]*)?\\*?$");
+const std::regex kRoleNamePattern("^[a-z][a-z0-9-]{0,62}$");
+
+std::string at(const std::string& source, const YAML::Node& node) {
+  return source + ":" + std::to_string(node.Mark().line + 1);
+}
+
+std::string namespace_of(const std::string& name) { return name.substr(0, name.find(':')); }
+
+}  // namespace
+
+bool grant_covers(const std::string& grant, const std::string& permission) {
+  if (!grant.empty() && grant.back() == '*') {
+    const std::string prefix = grant.substr(0, grant.size() - 1);
+    return permission.compare(0, prefix.size(), prefix) == 0;
+  }
+  return grant == permission;
+}
+
+RbacPolicy RbacPolicy::load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw PolicyError(path + ": cannot read file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path);
+}
+
+RbacPolicy RbacPolicy::parse(const std::string& yaml_text, const std::string& source) {
+  YAML::Node document;
+  try {
+    document = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw PolicyError(source + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+  }
+  if (!document.IsMap()) throw PolicyError(source + ": expected a map with 'permissions' and 'roles'");
+  for (const auto& item : document) {
+    const auto key = item.first.as<std::string>();
+    if (key != "permissions" && key != "roles") {
+      throw PolicyError(at(source, item.first) + ": unknown key '" + key + "'");
+    }
+  }
+  RbacPolicy policy;
+  const auto permissions = document["permissions"];
+  if (!permissions || !permissions.IsMap()) {
+    throw PolicyError(source + ": 'permissions' must be a map of permission: description");
+  }
+  for (const auto& item : permissions) {
+    const auto name = item.first.as<std::string>();
+    if (!std::regex_match(name, kPermissionPattern)) {
+      throw PolicyError(at(source, item.first) + ": permission '" + name +
+                        "' must look like 'area:action' (lower case, e.g. 'ledger:entries.post')");
+    }
+    if (!item.second.IsScalar()) {
+      throw PolicyError(at(source, item.first) + ": permission '" + name + "' needs a description");
+    }
+    policy.permissions_[name] = item.second.as<std::string>();
+  }
+
+  const auto roles = document["roles"];
+  if (!roles || !roles.IsMap()) throw PolicyError(source + ": 'roles' must be a map of role: {realm, grants}");
+  for (const auto& item : roles) {
+    Role role;
+    role.name = item.first.as<std::string>();
+    const std::string where = at(source, item.first);
+    if (!std::regex_match(role.name, kRoleNamePattern)) {
+      throw PolicyError(where + ": role name '" + role.name + "' must be lower-case letters, digits and '-'");
+    }
+    if (!item.second.IsMap()) throw PolicyError(where + ": role '" + role.name + "' must be a map");
+    for (const auto& field : item.second) {
+      const auto key = field.first.as<std::string>();
+      if (key != "realm" && key != "grants") {
+        throw PolicyError(at(source, field.first) + ": unknown key '" + key + "' in role '" + role.name + "'");
+      }
+    }
+    const auto realm = item.second["realm"] ? item.second["realm"].as<std::string>() : "";
+    if (realm == "tenant") role.realm = Realm::tenant;
+    else if (realm == "platform") role.realm = Realm::platform;
+    else throw PolicyError(where + ": role '" + role.name + "' needs realm: tenant or platform");
+
+    const auto grants = item.second["grants"];
+    if (!grants || !grants.IsSequence()) {
+      throw PolicyError(where + ": role '" + role.name + "' needs a 'grants' list");
+    }
+    for (const auto& grant_node : grants) {
+      const auto grant = grant_node.as<std::string>();
+      const std::string grant_where = at(source, grant_node);
+      if (!std::regex_match(grant, kGrantPattern)) {
+        throw PolicyError(grant_where + ": grant '" + grant + "' of role '" + role.name +
+                          "' must be a permission or 'area:prefix*' within one namespace");
+      }
+      const bool covers_any = std::any_of(
+          policy.permissions_.begin(), policy.permissions_.end(),
+          [&](const auto& permission) { return grant_covers(grant, permission.first); });
+      if (!covers_any) {
+        throw PolicyError(grant_where + ": grant '" + grant + "' of role '" + role.name +
+                          "' matches no declared permission");
+      }
+      const bool platform_permission = namespace_of(grant) == "platform";
+      if (platform_permission != (role.realm == Realm::platform)) {
+        throw PolicyError(grant_where + ": grant '" + grant + "' crosses realms: '" + role.name +
+                          "' is a " + realm + " role");
+      }
+      role.grants.push_back(grant);
+    }
+    policy.roles_[role.name] = std::move(role);
+  }
+  return policy;
+}
+
+bool RbacPolicy::is_declared(const std::string& permission) const {
+  return permissions_.count(permission) > 0;
+}
+
+const Role* RbacPolicy::role(const std::string& name) const {
+  const auto found = roles_.find(name);
+  return found == roles_.end() ? nullptr : &found->second;
+}
+
+std::set<std::string> RbacPolicy::permissions_of(const std::vector<std::string>& roles) const {
+  std::set<std::string> granted;
+  for (const auto& name : roles) {
+    const Role* found = role(name);
+    if (!found) continue;
+    for (const auto& grant : found->grants) {
+      for (const auto& [permission, description] : permissions_) {
+        if (grant_covers(grant, permission)) granted.insert(permission);
+      }
+    }
+  }
+  return granted;
+}
+
+bool RbacPolicy::allows(const std::vector<std::string>& roles, const std::string& permission) const {
+  for (const auto& name : roles) {
+    const Role* found = role(name);
+    if (!found) continue;
+    for (const auto& grant : found->grants) {
+      if (grant_covers(grant, permission)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace fk::authz

@@ -1,0 +1,48 @@
+#pragma once
+// The RBAC policy (policies/rbac.yaml): declared permissions and the roles
+// that grant them. Immutable once loaded; a reload builds a new one and
+// swaps it in whole, so a bad file never leaves a half-applied policy.
+
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace fk::authz {
+
+class PolicyError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;  // message names file:line and the problem
+};
+
+enum class Realm { tenant, platform };
+
+struct Role {
+  std::string name;
+  Realm realm = Realm::tenant;
+  std::vector<std::string> grants;  // exact permissions or "area:prefix*"
+};
+
+class RbacPolicy {
+ public:
+  // Parses and validates; throws PolicyError naming the file, line and problem.
+  static RbacPolicy load(const std::string& path);
+  static RbacPolicy parse(const std::string& yaml_text, const std::string& source_name);
+
+  [[nodiscard]] bool is_declared(const std::string& permission) const;
+  [[nodiscard]] const Role* role(const std::string& name) const;
+  // Every declared permission the roles grant (unknown roles grant nothing).
+  [[nodiscard]] std::set<std::string> permissions_of(const std::vector<std::string>& roles) const;
+  [[nodiscard]] bool allows(const std::vector<std::string>& roles, const std::string& permission) const;
+  [[nodiscard]] const std::map<std::string, std::string>& permissions() const { return permissions_; }
+
+ private:
+  std::map<std::string, std::string> permissions_;  // name -> description
+  std::map<std::string, Role> roles_;
+};
+
+// Whether `grant` ("ledger:*", "ledger:entries.post") covers `permission`.
+bool grant_covers(const std::string& grant, const std::string& permission);
+
+}  // namespace fk::authz
