@@ -37,6 +37,8 @@ class KernelApp {
   tenancy::TenantDirectory& tenants() { return *tenants_; }
   db::ConnectionPool& pool() { return *pool_; }
   auth::AuthService& auth() { return *auth_; }
+  const identity::SigningKeyRing& signing_keys() const { return signing_keys_; }
+  const authz::RbacPolicy& rbac() const { return rbac_; }
 
  private:
   config::KernelConfig config_;

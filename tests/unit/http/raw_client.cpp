@@ -11,8 +11,8 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <stdexcept>
+#include <system_error>
 
 namespace fk::test {
 
@@ -43,8 +43,9 @@ RawClient::RawClient(uint16_t port) {
   address.sin_port = htons(port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    const int error = errno;
     ::close(fd_);
-    throw std::runtime_error(std::string("connect failed: ") + std::strerror(errno));
+    throw std::system_error(error, std::generic_category(), "connect");
   }
 }
 
@@ -57,7 +58,7 @@ void RawClient::send(std::string_view bytes) {
     const auto written = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (written < 0) {
       if (errno == EINTR) continue;
-      throw std::runtime_error(std::string("send failed: ") + std::strerror(errno));
+      throw std::system_error(errno, std::generic_category(), "send");
     }
     bytes.remove_prefix(static_cast<std::size_t>(written));
   }

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 using fk::http::Request;
@@ -42,7 +43,7 @@ struct Recorder final : HttpConnection::Events {
 
 constexpr ParserLimits kLimits{256, 64};
 
-const std::string kPipeline =
+constexpr std::string_view kPipeline =
     "GET /a?x=1 HTTP/1.1\r\nHost: h\r\n\r\n"
     "POST /b HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"
     "PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";

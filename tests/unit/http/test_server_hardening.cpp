@@ -234,7 +234,7 @@ TEST_CASE("A client that keeps sending after a 413 still receives it",
 
 TEST_CASE("A client that pipelines without reading is dropped before memory runs away",
           "[http][transport][hardening]") {
-  constexpr std::size_t kBody = 64 * 1024;
+  constexpr std::size_t kBody = std::size_t{64} * 1024;
   constexpr int kRequests = 1500;  // ~94 MiB of responses if all were kept
   TestServer server(fk::test::test_options(), [](fk::http::Request& request) {
     if (request.path == "/health") return TestServer::default_handler()(request);
@@ -261,7 +261,7 @@ TEST_CASE("A client that stops reading neither spins nor stalls its reactor thre
   options.threads = 1;
   TestServer server(options, [](fk::http::Request& request) {
     if (request.path == "/health") return TestServer::default_handler()(request);
-    return fk::http::Response{200, {}, std::string(1024 * 1024, 'r')};
+    return fk::http::Response{200, {}, std::string(std::size_t{1024} * 1024, 'r')};
   });
   RawClient stalled(server.port());
   std::string batch;

@@ -21,7 +21,7 @@ using std::chrono::system_clock;
 namespace {
 
 constexpr int64_t kT0 = 1'700'000'000;
-const system_clock::time_point kNow{seconds(kT0)};
+constexpr system_clock::time_point kNow{seconds(kT0)};
 
 SigningKeyRing make_ring() {
   SigningKeyRing ring;
@@ -182,7 +182,8 @@ TEST_CASE("the algorithm is pinned to EdDSA", "[identity][jwt]") {
     for (const std::string alg_member :
          {R"("alg":"RS256",)", R"("alg":"ES256",)", R"("alg":"Ed25519",)", R"("alg":"eddsa",)",
           R"("alg":"EdDSA ",)", R"("alg":["EdDSA"],)", R"("alg":null,)", ""}) {
-      const std::string header = "{" + alg_member + R"("typ":"JWT","kid":")" + kid + R"("})";
+      std::string header = "{";
+      header.append(alg_member).append(R"("typ":"JWT","kid":")").append(kid).append(R"("})");
       INFO(header);
       REQUIRE(error_of(ring, forge(ring, header, payload)) == TokenError::bad_algorithm);
     }
@@ -373,11 +374,12 @@ TEST_CASE("garbage tokens are malformed, never thrown", "[identity][jwt]") {
       parts[0] + " ." + parts[1] + "." + parts[2],
       "Zh." + parts[1] + "." + parts[2],  // non-canonical base64url
       base64url_encode("not json") + "." + base64url_encode("{}") + "." + sig,
-      base64url_encode("{\"alg\":\"EdDSA\"") + "." + parts[1] + "." + sig,
+      base64url_encode(R"({"alg":"EdDSA")") + "." + parts[1] + "." + sig,
       base64url_encode("\xff\xfe{}") + "." + parts[1] + "." + sig,
       base64url_encode(R"({"alg":"EdDSA","kid":"k-\udc00"})") + "." + parts[1] + "." + sig,
-      std::string(100 * 1024, 'A'),
-      std::string(40 * 1024, 'A') + "." + std::string(40 * 1024, 'A') + "." + sig,
+      std::string(std::size_t{100} * 1024, 'A'),
+      std::string(std::size_t{40} * 1024, 'A') + "." + std::string(std::size_t{40} * 1024, 'A') +
+          "." + sig,
       valid + std::string(kMaxTokenBytes, 'A'),
       std::string("\0.\0.\0", 5),
   };
@@ -413,7 +415,7 @@ TEST_CASE("key rotation keeps old tokens valid for the window only", "[identity]
   SigningKeyRing ring = make_ring();
   const std::string old_kid = ring.current().kid;
   AccessClaims c = claims();
-  c.exp = kT0 + 3 * 3600;
+  c.exp = kT0 + int64_t{3} * 3600;
   const std::string old_token = sign_access_token(ring, c);
   REQUIRE(kid_of(old_token) == old_kid);
 
@@ -463,7 +465,7 @@ TEST_CASE("add() rules", "[identity][jwt]") {
 TEST_CASE("key ring JSON round trip preserves verification", "[identity][jwt]") {
   SigningKeyRing ring = make_ring();
   AccessClaims c = claims();
-  c.exp = kT0 + 3 * 3600;
+  c.exp = kT0 + int64_t{3} * 3600;
   const std::string old_token = sign_access_token(ring, c);
   const system_clock::time_point window_end = kNow + hours(1);
   ring.rotate(window_end);
@@ -509,6 +511,7 @@ TEST_CASE("verification runs concurrently with rotation", "[identity][jwt]") {
   std::atomic<bool> stop{false};
   std::atomic<int> failures{0};
   std::vector<std::thread> readers;
+  readers.reserve(2);
   for (int i = 0; i < 2; ++i) {
     readers.emplace_back([&] {
       while (!stop) {

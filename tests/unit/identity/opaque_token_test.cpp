@@ -26,7 +26,9 @@ TEST_CASE("issued secrets have the documented format", "[identity][opaque]") {
 }
 
 TEST_CASE("issued secrets are unique", "[identity][opaque]") {
-  std::set<std::string> ids, plaintexts, hashes;
+  std::set<std::string> ids;
+  std::set<std::string> plaintexts;
+  std::set<std::string> hashes;
   for (int i = 0; i < 500; ++i) {
     for (const IssuedSecret& s : {issue_refresh_token(), issue_api_key()}) {
       ids.insert(s.lookup_id);

@@ -17,7 +17,8 @@ std::string argon2i_hash(std::string_view password) {
   std::string encoded(256, '\0');
   REQUIRE(argon2i_hash_encoded(2, 19456, 1, password.data(), password.size(), salt.data(),
                                salt.size(), 32, encoded.data(), encoded.size()) == ARGON2_OK);
-  return encoded.c_str();
+  encoded.erase(encoded.find('\0'));  // libargon2 writes a C string
+  return encoded;
 }
 }  // namespace
 

@@ -7,9 +7,10 @@
 using namespace fk::identity;
 
 namespace {
-const std::string kSeed1 = "12345678901234567890";
-const std::string kSeed256 = "12345678901234567890123456789012";
-const std::string kSeed512 = "1234567890123456789012345678901234567890123456789012345678901234";
+constexpr std::string_view kSeed1 = "12345678901234567890";
+constexpr std::string_view kSeed256 = "12345678901234567890123456789012";
+constexpr std::string_view kSeed512 =
+    "1234567890123456789012345678901234567890123456789012345678901234";
 }  // namespace
 
 TEST_CASE("RFC 6238 Appendix B test vectors", "[identity][totp]") {
@@ -44,8 +45,8 @@ TEST_CASE("RFC 4226 Appendix D HOTP values", "[identity][totp]") {
   for (int counter = 0; counter < 10; ++counter) {
     INFO(counter);
     REQUIRE(hotp_code(kSeed1, static_cast<uint64_t>(counter)) == expected[counter]);
-    REQUIRE(totp_code(kSeed1, counter * 30) == expected[counter]);
-    REQUIRE(totp_code(kSeed1, counter * 30 + 29) == expected[counter]);
+    REQUIRE(totp_code(kSeed1, int64_t{counter} * 30) == expected[counter]);
+    REQUIRE(totp_code(kSeed1, int64_t{counter} * 30 + 29) == expected[counter]);
   }
 }
 
@@ -68,7 +69,8 @@ TEST_CASE("verify accepts one step of drift and reports the step", "[identity][t
   REQUIRE(totp_verify(secret, code, t + 60, 2));
   REQUIRE_FALSE(totp_verify(secret, code, t + 30, 0));
   // Replay protection is the caller's: the same code yields the same step.
-  int64_t first = 0, second = 0;
+  int64_t first = 0;
+  int64_t second = 0;
   REQUIRE(totp_verify(secret, code, t, 1, 6, TotpAlgorithm::sha1, 30, &first));
   REQUIRE(totp_verify(secret, code, t + 1, 1, 6, TotpAlgorithm::sha1, 30, &second));
   REQUIRE(first == second);
