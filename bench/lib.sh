@@ -46,6 +46,12 @@ build_if_needed() {
     cmake --build "$BUILD_DIR" -j2 --target "$@" >"$BENCH_TMP/build.log" 2>&1 ||
       { tail -30 "$BENCH_TMP/build.log" >&2; die "build failed"; }
   fi
+  # What was built (read-only git queries; when BUILD_DIR was given, this
+  # describes the source tree now, which may differ from what it was built from).
+  SOURCE_REVISION=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  if ! git -C "$ROOT" diff --quiet HEAD -- kernel CMakeLists.txt cmake 2>/dev/null; then
+    SOURCE_REVISION+=" + uncommitted kernel changes"
+  fi
   KERNEL_BIN="$BUILD_DIR/kernel/finkernel"
   [[ -x "$KERNEL_BIN" ]] || die "$KERNEL_BIN missing; build the finkernel target first"
   BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null || true)

@@ -212,7 +212,7 @@ rps() { fkbench_field "$RESULTS_DIR/$1.txt" rps; }
 
 {
   echo
-  echo "FinKernel bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, build ${BUILD_TYPE:-?}"
+  echo "FinKernel bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, build ${BUILD_TYPE:-?}, source $SOURCE_REVISION"
   echo "wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency -H 'Connection: keep-alive' (after a $WARMUP warm-up); server threads/workers: $SERVER_THREADS"
   echo "/health body: $HEALTH_BYTES bytes, $HEALTH_TYPE; demo tenant $TENANT_ID"
   echo

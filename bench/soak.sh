@@ -196,7 +196,7 @@ log "load average at the end: $(load_average)"
 
 {
   echo
-  echo "FinKernel soak, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, build ${BUILD_TYPE:-?}"
+  echo "FinKernel soak, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, build ${BUILD_TYPE:-?}, source $SOURCE_REVISION"
   echo "wrk -t$WRK_THREADS -c$CONNECTIONS (keep-alive); kernel HTTP threads $SERVER_THREADS; demo tenant $TENANT_ID"
   echo
   echo "| endpoint               | warm-up   | soak reqs | kernel 200s  | soak s   | RSS warm | RSS end     | growth % | verdict |"

@@ -18,5 +18,4 @@ if [[ $(id -u) -eq 0 && -z "${FINKERNEL_EMBEDDED_DATA_DIR:-}" ]] &&
   echo "run: $PWD is not reachable by the 'finkernel' user; keeping data in $FINKERNEL_EMBEDDED_DATA_DIR"
 fi
 
-# Until identity lands, dev mode is how a newcomer reaches tenant routes.
-exec build/kernel/finkernel run --config kernel.yaml --dev-mode "$@"
+exec build/kernel/finkernel run --config kernel.yaml "$@"

@@ -1,5 +1,8 @@
 #include "app/tenant_seed.hpp"
 
+#include "auth/auth_service.hpp"
+#include "auth/user_admin.hpp"
+#include "identity/secure_random.hpp"
 #include "settings/tenant_settings.hpp"
 #include "tenancy/tenant_admin.hpp"
 
@@ -8,6 +11,7 @@
 #include <pqxx/pqxx>
 
 #include <algorithm>
+#include <fstream>
 #include <stdexcept>
 
 namespace fk::app {
@@ -45,10 +49,40 @@ std::string where(const std::filesystem::path& file, const YAML::Node& node) {
   return file.string() + ":" + std::to_string(node.Mark().line + 1);
 }
 
+// Creates the descriptor's admin if no user has that email yet.
+void seed_admin(const std::string& owner_url, SeededTenant& tenant,
+                const std::filesystem::path& secrets_dir, const auth::AuthPolicy& auth_policy,
+                const authz::RbacPolicy& rbac) {
+  pqxx::connection connection(owner_url);
+  pqxx::work tx(connection);
+  tx.exec_params("SELECT set_config('fk.tenant_id', $1, true)", tenant.id);
+  tenant.admin_secret_file = secrets_dir / (tenant.slug + "-admin.txt");
+  if (auth::find_user_by_email(tx, tenant.admin_email, false)) return;
+  // 144 random bits, URL-safe: long enough for any policy, easy to paste.
+  const auto password = identity::base64url_encode(identity::random_bytes(18));
+  auth::create_user(tx, auth_policy, rbac, tenant.admin_email, "Administrator", password,
+                    {"tenant-admin"});
+  std::filesystem::create_directories(secrets_dir);
+  const auto temporary = tenant.admin_secret_file.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    std::filesystem::permissions(temporary, std::filesystem::perms::owner_read |
+                                                std::filesystem::perms::owner_write);
+    out << "tenant: " << tenant.slug << "\nemail: " << tenant.admin_email << "\npassword: " << password
+        << "\n";
+  }
+  std::filesystem::rename(temporary, tenant.admin_secret_file);
+  tx.commit();
+  tenant.admin_password = password;
+}
+
 }  // namespace
 
 std::vector<SeededTenant> seed_tenants(const std::string& owner_url,
-                                       const std::filesystem::path& directory) {
+                                       const std::filesystem::path& directory,
+                                       const std::filesystem::path& secrets_dir,
+                                       const auth::AuthPolicy& auth_policy,
+                                       const authz::RbacPolicy& rbac) {
   std::vector<std::filesystem::path> files;
   if (std::filesystem::is_directory(directory)) {
     for (const auto& entry : std::filesystem::directory_iterator(directory)) {
@@ -69,7 +103,7 @@ std::vector<SeededTenant> seed_tenants(const std::string& owner_url,
     }
     for (const auto& item : document) {
       const auto key = item.first.as<std::string>();
-      if (key != "slug" && key != "display_name" && key != "settings") {
+      if (key != "slug" && key != "display_name" && key != "settings" && key != "admin_email") {
         throw std::runtime_error(where(file, item.first) + ": unknown key '" + key + "'");
       }
     }
@@ -85,7 +119,8 @@ std::vector<SeededTenant> seed_tenants(const std::string& owner_url,
       throw std::runtime_error(where(file, document["settings"]) + ": " + e.what());
     }
 
-    SeededTenant result{slug, {}, false};
+    SeededTenant result;
+    result.slug = slug;
     try {
       result.id = admin.show(slug).id;
     } catch (const tenancy::TenantAdminError&) {
@@ -97,6 +132,13 @@ std::vector<SeededTenant> seed_tenants(const std::string& owner_url,
       tx.exec_params("SELECT set_config('fk.tenant_id', $1, true)", result.id);
       settings::update_settings(tx, settings);
       tx.commit();
+    }
+    if (document["admin_email"]) {
+      result.admin_email = auth::normalize_email(document["admin_email"].as<std::string>());
+      if (result.admin_email.empty()) {
+        throw std::runtime_error(where(file, document["admin_email"]) + ": admin_email is not a valid address");
+      }
+      seed_admin(owner_url, result, secrets_dir, auth_policy, rbac);
     }
     seeded.push_back(result);
   }

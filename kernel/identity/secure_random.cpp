@@ -24,8 +24,8 @@ int decode_char(char c) {
 
 std::string random_bytes(std::size_t count) {
   std::string bytes(count, '\0');
-  if (count > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()),
-                              static_cast<int>(count)) != 1) {
+  if (count > 0 &&
+      RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(count)) != 1) {
     throw std::runtime_error("the system random number generator failed");
   }
   return bytes;

@@ -6,6 +6,7 @@
 #include "log/json_log.hpp"
 
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 
 namespace fk::cli {
@@ -33,14 +34,23 @@ void print_banner(const config::KernelConfig& config, uint16_t port,
             << "/ready   metrics: " << base << "/metrics\n";
   for (const auto& tenant : tenants) {
     std::cout << "  tenant:  " << tenant.slug << " (id " << tenant.id << ")\n";
-    if (config.dev_mode) {
-      std::cout << "  try:     curl -H 'X-Tenant-Id: " << tenant.id << "' " << base
-                << "/v1/tenant/settings\n";
+    if (tenant.admin_email.empty()) continue;
+    std::cout << "  login:   " << tenant.admin_email << " / ";
+    if (!tenant.admin_password.empty()) {
+      std::cout << tenant.admin_password << "   (shown once; also in " << tenant.admin_secret_file.string()
+                << ", mode 0600)\n";
+    } else {
+      std::cout << "password in " << tenant.admin_secret_file.string() << "\n";
     }
+    std::cout << "  try:     curl -s -X POST " << base
+              << "/v1/auth/login -H 'Content-Type: application/json' \\\n"
+              << "             -d '{\"tenant\":\"" << tenant.slug << "\",\"email\":\"" << tenant.admin_email
+              << "\",\"password\":\"...\"}'\n"
+              << "           then: curl -s -H 'Authorization: Bearer <accessToken>' " << base
+              << "/v1/tenant/settings\n";
   }
-  if (!config.dev_mode) {
-    std::cout << "  note:    dev_mode is off and no identity provider exists yet, so tenant\n"
-                 "           routes answer 401; start with --dev-mode to try them locally.\n";
+  if (config.dev_mode) {
+    std::cout << "  dev:     dev_mode is on: X-Tenant-Id: <tenant id> also works, without login\n";
   }
   std::cout << "Press Ctrl-C to stop.\n" << std::endl;
 }
@@ -81,9 +91,10 @@ int run_command(const std::vector<std::string>& args) {
 
   auto database = app::open_database(config);
   app::migrate_kernel(database.owner_url);
-  const auto tenants = app::seed_tenants(database.owner_url, config.tenancy.seed_dir);
-
   app::KernelApp kernel(config, database.runtime_url);
+  const auto secrets_dir = std::filesystem::path(config.identity.signing_keys_file).parent_path();
+  const auto tenants = app::seed_tenants(database.owner_url, config.tenancy.seed_dir, secrets_dir,
+                                         kernel.auth().policy(), kernel.rbac());
   kernel.start();
   print_banner(config, kernel.port(), tenants);
 
