@@ -52,6 +52,13 @@ http::Response render(const Reply& reply, const std::string& request_id) {
 
 }  // namespace
 
+void enforce(const ratelimit::Decision& decision, const char* scope) {
+  if (decision.allowed) return;
+  throw http::ApiError(429, "RATE_LIMITED", "too many requests; retry later",
+                       {{"scope", scope}, {"retryAfterSeconds", decision.retry_after.count()}})
+      .with_header("Retry-After", std::to_string(decision.retry_after.count()));
+}
+
 std::string choose_request_id(const http::Request& request) {
   if (auto given = request.header("x-request-id"); given && sane_request_id(*given)) {
     return std::string(*given);
@@ -112,6 +119,7 @@ http::Response Pipeline::handle(http::Request& request) {
     response = dispatch(request, request_id, route_label, tenant_label);
   } catch (const http::ApiError& e) {
     response = http::error_response(e.status(), e.code(), e.what(), request_id, e.details());
+    for (const auto& [name, value] : e.headers()) response.set_header(name, value);
   } catch (const db::PoolUnavailable& e) {
     log::error("database unavailable", with_error(e.what()));
     response = http::error_response(503, "DATABASE_UNAVAILABLE",
@@ -188,7 +196,15 @@ http::Response Pipeline::dispatch(http::Request& request, const std::string& req
     throw http::ApiError(403, "TENANT_SUSPENDED", "this tenant is suspended");
   }
 
-  // Rate limiting arrives with the next step of the identity issue.
+  // Rate limits: the tenant's plan, then the calling principal's share of it.
+  const auto& plan = services_.limits.plan_for(principal.tenant_id);
+  const auto now = std::chrono::steady_clock::now();
+  enforce(services_.limiter.take("tenant:" + principal.tenant_id, plan.tenant, now), "tenant");
+  if (!principal.user_id.empty()) {
+    enforce(services_.limiter.take("principal:" + principal.tenant_id + ":" + principal.user_id,
+                                   plan.principal, now),
+            "principal");
+  }
 
   // One transaction per request; it commits only if the handler returned.
   db::TenantTransaction transaction(services_.pool, context.tenant_id_);

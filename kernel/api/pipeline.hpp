@@ -3,7 +3,7 @@
 // DESIGN.md gives, each in one place:
 //
 //   request id -> route match (404/405) -> authenticate (tenant + principal)
-//   -> tenant status (403 TENANT_SUSPENDED) -> [rate limit: next step]
+//   -> tenant status (403 TENANT_SUSPENDED) -> rate limit (429, per tenant and principal)
 //   -> tenant transaction (runtime role, fk.tenant_id set locally)
 //   -> RBAC on the route's permission (inside the transaction: current roles)
 //   -> handler -> commit -> envelope -> metrics + one log line
@@ -17,6 +17,8 @@
 #include "http/response.hpp"
 #include "http/router.hpp"
 #include "ops/metrics.hpp"
+#include "ratelimit/rate_limit_policy.hpp"
+#include "ratelimit/rate_limiter.hpp"
 #include "tenancy/tenant_directory.hpp"
 
 #include <atomic>
@@ -30,6 +32,8 @@ struct PipelineServices {
   tenancy::TenantDirectory& tenants;
   Authenticator& authenticator;
   const authz::RbacPolicy& policy;
+  ratelimit::RateLimiter& limiter;
+  const ratelimit::RateLimitPolicy& limits;
   ops::Metrics& metrics;
 };
 
@@ -56,6 +60,9 @@ class Pipeline {
   http::Router router_;
   std::atomic<bool> draining_{false};
 };
+
+// Throws ApiError 429 RATE_LIMITED with Retry-After when `decision` denies.
+void enforce(const ratelimit::Decision& decision, const char* scope);
 
 // The X-Request-Id to use: the client's when it is sane (1-128 of
 // [A-Za-z0-9._:-]), else a fresh random UUID.

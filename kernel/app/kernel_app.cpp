@@ -17,17 +17,19 @@ KernelApp::KernelApp(const config::KernelConfig& config, const std::string& runt
       signing_keys_(auth::load_or_create_signing_keys(config.identity.signing_keys_file)),
       auth_(std::make_unique<auth::AuthService>(
           *pool_, auth::AuthPolicy::load(config.identity.policy_dir + "/auth.yaml"), signing_keys_)),
-      authenticator_(api::make_authenticator(auth_.get(), config.dev_mode)) {
+      authenticator_(api::make_authenticator(auth_.get(), config.dev_mode)),
+      limits_(ratelimit::RateLimitPolicy::load(config.identity.policy_dir + "/ratelimits.yaml")),
+      limiter_(ratelimit::make_in_process_limiter()) {
   std::vector<api::Route> routes;
   auto add = [&routes](std::vector<api::Route> more) {
     for (auto& route : more) routes.push_back(std::move(route));
   };
   add(api::health_routes({*pool_, metrics_, [this] { return pipeline_->draining(); }}));
   add(api::tenant_settings_routes());
-  add(api::auth_routes(*auth_));
+  add(api::auth_routes(*auth_, *limiter_, limits_));
   add(api::user_routes(auth_->policy(), rbac_));
   pipeline_ = std::make_unique<api::Pipeline>(
-      api::PipelineServices{*pool_, *tenants_, *authenticator_, rbac_, metrics_}, std::move(routes));
+      api::PipelineServices{*pool_, *tenants_, *authenticator_, rbac_, *limiter_, limits_, metrics_}, std::move(routes));
 
   http::ServerOptions options;
   options.address = config.http.address;

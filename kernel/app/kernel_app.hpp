@@ -13,6 +13,8 @@
 #include "db/connection_pool.hpp"
 #include "http/server.hpp"
 #include "ops/metrics.hpp"
+#include "ratelimit/rate_limit_policy.hpp"
+#include "ratelimit/rate_limiter.hpp"
 #include "tenancy/tenant_directory.hpp"
 
 #include <memory>
@@ -48,6 +50,8 @@ class KernelApp {
   identity::SigningKeyRing signing_keys_;
   std::unique_ptr<auth::AuthService> auth_;
   std::unique_ptr<api::Authenticator> authenticator_;
+  ratelimit::RateLimitPolicy limits_;
+  std::unique_ptr<ratelimit::RateLimiter> limiter_;
   ops::Metrics metrics_;
   std::unique_ptr<api::Pipeline> pipeline_;
   std::unique_ptr<http::Server> server_;

@@ -1,5 +1,6 @@
-// fk::http::Server: Pistache 0.0.5's listener, reactor and TCP transport,
-// with our own HTTP/1.x handling (kernel/http/transport/) on top.
+// fk::http::Server: Pistache 0.0.5's listener, reactor and TCP transport for
+// accepting and reading, with our own HTTP/1.x parsing, writing and
+// deadlines (kernel/http/transport/) on top.
 
 #include "http/server.hpp"
 

@@ -30,12 +30,22 @@ roles:
                                       "test-policy");
 }
 
+fk::ratelimit::RateLimitPolicy generous_limits() {
+  fk::ratelimit::RateLimitPolicy limits;
+  limits.plans["test"] = {{1000, 1000}, {1000, 1000}};
+  limits.default_plan = "test";
+  limits.login_per_address = {1000, 1000};
+  return limits;
+}
+
 struct Harness {
   fk::db::ConnectionPool pool{TestDatabase::instance().runtime_url(), 2,
                               std::chrono::milliseconds(2000)};
   fk::tenancy::TenantDirectory tenants{pool, std::chrono::milliseconds(0)};
   std::unique_ptr<fk::api::Authenticator> authenticator = fk::api::make_authenticator(nullptr, true);
   fk::authz::RbacPolicy policy = test_policy();
+  std::unique_ptr<fk::ratelimit::RateLimiter> limiter = fk::ratelimit::make_in_process_limiter();
+  fk::ratelimit::RateLimitPolicy limits = generous_limits();
   fk::ops::Metrics metrics;
   std::unique_ptr<fk::api::Pipeline> pipeline;
   std::unique_ptr<fk::http::Server> server;
@@ -43,7 +53,7 @@ struct Harness {
   explicit Harness(std::vector<fk::api::Route> routes) {
     fk::log::set_level(fk::log::Level::off);
     pipeline = std::make_unique<fk::api::Pipeline>(
-        fk::api::PipelineServices{pool, tenants, *authenticator, policy, metrics}, std::move(routes));
+        fk::api::PipelineServices{pool, tenants, *authenticator, policy, *limiter, limits, metrics}, std::move(routes));
     fk::http::ServerOptions options;
     options.port = 0;
     options.threads = 1;
@@ -123,12 +133,14 @@ TEST_CASE("a route without a declared permission does not start", "[pipeline]") 
   fk::tenancy::TenantDirectory tenants{pool, std::chrono::milliseconds(0)};
   auto authenticator = fk::api::make_authenticator(nullptr, true);
   const auto policy = test_policy();
+  auto limiter = fk::ratelimit::make_in_process_limiter();
+  const auto limits = generous_limits();
   fk::ops::Metrics metrics;
   std::vector<fk::api::Route> routes = {
       {"GET", "/undeclared", fk::api::Scope::tenant, "",
        [](fk::api::RequestContext&) { return fk::api::Reply{}; }}};
   REQUIRE_THROWS_WITH(
-      fk::api::Pipeline({pool, tenants, *authenticator, policy, metrics}, routes),
+      fk::api::Pipeline({pool, tenants, *authenticator, policy, *limiter, limits, metrics}, routes),
       Catch::Contains("GET /undeclared") && Catch::Contains("declares no permission"));
 
   std::vector<fk::api::Route> duplicated = {
@@ -136,13 +148,13 @@ TEST_CASE("a route without a declared permission does not start", "[pipeline]") 
        [](fk::api::RequestContext&) { return fk::api::Reply{}; }},
       {"GET", "/twice", fk::api::Scope::open, "public",
        [](fk::api::RequestContext&) { return fk::api::Reply{}; }}};
-  REQUIRE_THROWS_WITH(fk::api::Pipeline({pool, tenants, *authenticator, policy, metrics}, duplicated),
+  REQUIRE_THROWS_WITH(fk::api::Pipeline({pool, tenants, *authenticator, policy, *limiter, limits, metrics}, duplicated),
                       Catch::Contains("declared twice"));
 
   std::vector<fk::api::Route> undeclared_in_policy = {
       {"GET", "/ghost", fk::api::Scope::tenant, "test:ghost",
        [](fk::api::RequestContext&) { return fk::api::Reply{}; }}};
-  REQUIRE_THROWS_WITH(fk::api::Pipeline({pool, tenants, *authenticator, policy, metrics}, undeclared_in_policy),
+  REQUIRE_THROWS_WITH(fk::api::Pipeline({pool, tenants, *authenticator, policy, *limiter, limits, metrics}, undeclared_in_policy),
                       Catch::Contains("test:ghost") && Catch::Contains("does not declare"));
 }
 

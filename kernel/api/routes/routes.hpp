@@ -8,6 +8,8 @@
 #include "authz/rbac_policy.hpp"
 #include "db/connection_pool.hpp"
 #include "ops/metrics.hpp"
+#include "ratelimit/rate_limit_policy.hpp"
+#include "ratelimit/rate_limiter.hpp"
 
 #include <functional>
 #include <vector>
@@ -27,7 +29,9 @@ std::vector<Route> health_routes(HealthDependencies dependencies);
 std::vector<Route> tenant_settings_routes();
 
 // POST /v1/auth/login, /v1/auth/refresh, /v1/auth/logout
-std::vector<Route> auth_routes(auth::AuthService& service);
+// Login is also limited per client address (ratelimits.yaml: login_per_address).
+std::vector<Route> auth_routes(auth::AuthService& service, ratelimit::RateLimiter& limiter,
+                               const ratelimit::RateLimitPolicy& limits);
 
 // /v1/users: list, create, show, roles, disable, enable, unlock
 std::vector<Route> user_routes(const auth::AuthPolicy& policy, const authz::RbacPolicy& rbac);

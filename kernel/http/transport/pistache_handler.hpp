@@ -3,8 +3,9 @@
 // handler once per reactor thread, and a peer's callbacks always run on the
 // thread that owns it, so `sessions_` needs no lock.
 //
-// Only Pistache's reactor and TCP transport are used; its Http layer is not
-// (see http_connection.hpp for why).
+// Of Pistache, only the listener, reactor and TCP transport are used
+// (accept, read, peer teardown): not its Http layer (http_connection.hpp
+// says why) nor its write queue (write_poller.hpp says why).
 
 #include "http/transport/server_context.hpp"
 #include "http/transport/session.hpp"

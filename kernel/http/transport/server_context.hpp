@@ -1,7 +1,8 @@
 #pragma once
 // What every connection of one Server shares: configuration, the pipeline's
-// callbacks, the in-flight counter and the deadline sweeper. Held by
-// shared_ptr because Pistache clones the TCP handler once per reactor thread.
+// callbacks, the in-flight counter, the deadline sweeper and the write
+// poller. Held by shared_ptr because Pistache clones the TCP handler once
+// per reactor thread.
 
 #include "http/server.hpp"
 #include "http/transport/sweeper.hpp"

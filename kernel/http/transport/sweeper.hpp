@@ -1,9 +1,10 @@
 #pragma once
 // One thread per Server that enforces header/body/idle deadlines. Deadlines
 // live in each connection's ConnectionWatch; the sweeper scans them
-// periodically instead of arming a timer per connection, because Pistache
-// 0.0.5's per-fd timers (Transport::armTimer) key entries by fd and cannot be
-// re-armed safely while a connection moves between phases.
+// periodically instead of arming a timer per connection: Pistache 0.0.5's
+// Transport::armTimer needs a timerfd per connection and refuses to re-arm a
+// timer that has not fired yet, while a connection's deadline changes with
+// every phase (idle, head, body) of every request.
 
 #include "http/transport/connection_watch.hpp"
 
