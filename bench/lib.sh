@@ -46,11 +46,22 @@ build_if_needed() {
     cmake --build "$BUILD_DIR" -j2 --target "$@" >"$BENCH_TMP/build.log" 2>&1 ||
       { tail -30 "$BENCH_TMP/build.log" >&2; die "build failed"; }
   fi
-  # What was built (read-only git queries; when BUILD_DIR was given, this
-  # describes the source tree now, which may differ from what it was built from).
-  SOURCE_REVISION=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-  if ! git -C "$ROOT" diff --quiet HEAD -- kernel CMakeLists.txt cmake 2>/dev/null; then
-    SOURCE_REVISION+=" + uncommitted kernel changes"
+  # The kernel reads kernel.yaml, tenants/ and policies/ from the source tree
+  # it was built from (they must match the binary), taken from CMakeCache.txt.
+  KERNEL_SOURCE_DIR=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null || true)
+  [[ -n "$KERNEL_SOURCE_DIR" && -d "$KERNEL_SOURCE_DIR" ]] || KERNEL_SOURCE_DIR=$ROOT
+  # What was built, for the report (read-only git queries). A source tree
+  # without .git (e.g. a `git archive` snapshot) may name its commit in
+  # .fk-bench-revision. For a given BUILD_DIR this describes the tree now.
+  if git -C "$KERNEL_SOURCE_DIR" rev-parse --git-dir >/dev/null 2>&1; then
+    SOURCE_REVISION=$(git -C "$KERNEL_SOURCE_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    if ! git -C "$KERNEL_SOURCE_DIR" diff --quiet HEAD -- kernel CMakeLists.txt cmake 2>/dev/null; then
+      SOURCE_REVISION+=" + uncommitted kernel changes"
+    fi
+  elif [[ -f "$KERNEL_SOURCE_DIR/.fk-bench-revision" ]]; then
+    SOURCE_REVISION="$(head -1 "$KERNEL_SOURCE_DIR/.fk-bench-revision") (snapshot in $KERNEL_SOURCE_DIR)"
+  else
+    SOURCE_REVISION="unknown ($KERNEL_SOURCE_DIR)"
   fi
   KERNEL_BIN="$BUILD_DIR/kernel/finkernel"
   [[ -x "$KERNEL_BIN" ]] || die "$KERNEL_BIN missing; build the finkernel target first"
@@ -58,18 +69,19 @@ build_if_needed() {
 }
 
 # start_kernel THREADS: the real binary, dev mode, embedded PostgreSQL in
-# $BENCH_TMP/pg, warn-level logs. Sets KERNEL_PID and TENANT_ID.
+# $BENCH_TMP/pg, warn-level logs, run from its source tree (kernel.yaml,
+# tenants/, policies/). Sets KERNEL_PID and TENANT_ID.
 start_kernel() {
   local threads=$1
   KERNEL_PG_DIR="$BENCH_TMP/pg"
   (
-    cd "$ROOT" || exit 1
+    cd "$KERNEL_SOURCE_DIR" || exit 1
     # Unknown FINKERNEL_* variables are ignored, so this also suits builds
     # that predate the identity section: keep the key ring out of the repo.
     exec env FINKERNEL_EMBEDDED_DATA_DIR="$KERNEL_PG_DIR" FINKERNEL_LOG_LEVEL=warn \
       FINKERNEL_HTTP_THREADS="$threads" \
       FINKERNEL_IDENTITY_SIGNING_KEYS_FILE="$BENCH_TMP/keys/signing-keys.json" \
-      "$KERNEL_BIN" run --config "$ROOT/kernel.yaml" --dev-mode --port "$KERNEL_PORT" \
+      "$KERNEL_BIN" run --config "$KERNEL_SOURCE_DIR/kernel.yaml" --dev-mode --port "$KERNEL_PORT" \
       >"$BENCH_TMP/kernel.out" 2>"$BENCH_TMP/kernel.err"
   ) &
   KERNEL_PID=$!

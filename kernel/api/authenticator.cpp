@@ -1,5 +1,6 @@
 #include "api/authenticator.hpp"
 
+#include "auth/api_keys.hpp"
 #include "http/api_error.hpp"
 #include "tenancy/tenant.hpp"
 
@@ -19,9 +20,11 @@ std::string lower(std::string_view text) {
 
 class RequestAuthenticator final : public Authenticator {
  public:
-  RequestAuthenticator(const auth::AuthService* auth, bool dev_mode) : auth_(auth), dev_mode_(dev_mode) {}
+  RequestAuthenticator(const auth::AuthService* auth, db::ConnectionPool* pool, bool dev_mode)
+      : auth_(auth), pool_(pool), dev_mode_(dev_mode) {}
 
   Principal authenticate(const http::Request& request) override {
+    if (const auto key = request.header("x-api-key")) return from_api_key(*key);
     if (const auto authorization = request.header("authorization")) {
       return from_bearer(*authorization);
     }
@@ -38,15 +41,32 @@ class RequestAuthenticator final : public Authenticator {
         lower(authorization.substr(0, scheme.size())) != scheme || !auth_) {
       throw http::ApiError(401, "UNAUTHENTICATED", "expected Authorization: Bearer <token>");
     }
+    const auto credential = authorization.substr(scheme.size());
+    if (credential.rfind("fk_", 0) == 0) return from_api_key(credential);
     try {
-      const auto identity = auth_->verify_access_token(std::string(authorization.substr(scheme.size())));
+      const auto identity = auth_->verify_access_token(std::string(credential));
       if (!tenancy::is_uuid(identity.tenant_id) || !tenancy::is_uuid(identity.user_id)) {
         throw http::ApiError(401, "INVALID_TOKEN", "access token is invalid or expired");
       }
-      return Principal{lower(identity.tenant_id), lower(identity.user_id), identity.token_version, false};
+      Principal principal;
+      principal.tenant_id = lower(identity.tenant_id);
+      principal.user_id = lower(identity.user_id);
+      principal.token_version = identity.token_version;
+      return principal;
     } catch (const auth::AuthError& e) {
       throw http::ApiError(e.status(), e.code(), e.what());
     }
+  }
+
+  Principal from_api_key(std::string_view presented) const {
+    const auto identity = pool_ ? auth::resolve_api_key(*pool_, std::string(presented)) : std::nullopt;
+    if (!identity) throw http::ApiError(401, "INVALID_API_KEY", "API key is invalid, expired or revoked");
+    Principal principal;
+    principal.tenant_id = lower(identity->tenant_id);
+    principal.user_id = lower(identity->created_by);
+    principal.api_key_id = identity->key_id;
+    principal.key_permissions = identity->permissions;
+    return principal;
   }
 
   static Principal from_dev_header(std::string_view header) {
@@ -54,17 +74,22 @@ class RequestAuthenticator final : public Authenticator {
       throw http::ApiError(400, "INVALID_TENANT_ID", "X-Tenant-Id must be a UUID",
                            {{"header", "X-Tenant-Id"}});
     }
-    return Principal{lower(header), {}, 0, true};
+    Principal principal;
+    principal.tenant_id = lower(header);
+    principal.dev_trusted = true;
+    return principal;
   }
 
   const auth::AuthService* auth_;
+  db::ConnectionPool* pool_;
   bool dev_mode_;
 };
 
 }  // namespace
 
-std::unique_ptr<Authenticator> make_authenticator(const auth::AuthService* auth, bool dev_mode) {
-  return std::make_unique<RequestAuthenticator>(auth, dev_mode);
+std::unique_ptr<Authenticator> make_authenticator(const auth::AuthService* auth,
+                                                  db::ConnectionPool* pool, bool dev_mode) {
+  return std::make_unique<RequestAuthenticator>(auth, pool, dev_mode);
 }
 
 }  // namespace fk::api

@@ -7,6 +7,7 @@
 #include "api/authenticator.hpp"
 #include "authz/rbac_policy.hpp"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ namespace fk::api {
 
 struct Authorization {
   std::vector<std::string> roles;
+  std::set<std::string> permissions;  // what the caller may do now (for API keys: the key's share)
 };
 
 // Throws http::ApiError 401 TOKEN_REVOKED or 403 FORBIDDEN.

@@ -50,6 +50,19 @@ http::Response render(const Reply& reply, const std::string& request_id) {
   return response;
 }
 
+// A rule with a `when` constraint applies only above its threshold; a body
+// that cannot be read is treated as applying (the safe side).
+bool approval_applies(const authz::ApprovalRule& rule, const http::Request& request) {
+  if (rule.when_field.empty()) return true;
+  try {
+    const auto body = nlohmann::json::parse(request.body);
+    const auto value = body.at(rule.when_field);
+    return !value.is_number_integer() || value.get<long long>() > rule.greater_than;
+  } catch (const std::exception&) {
+    return true;
+  }
+}
+
 }  // namespace
 
 void enforce(const ratelimit::Decision& decision, const char* scope) {
@@ -68,6 +81,7 @@ std::string choose_request_id(const http::Request& request) {
 
 Pipeline::Pipeline(PipelineServices services, std::vector<Route> routes)
     : services_(services), routes_(std::move(routes)) {
+  for (auto& route : approval_routes()) routes_.push_back(std::move(route));
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     const auto& route = routes_[i];
     if (route.permission.empty()) {
@@ -211,7 +225,16 @@ http::Response Pipeline::dispatch(http::Request& request, const std::string& req
   context.transaction_ = &transaction;
   // RBAC reads the caller's current roles and token version in the same
   // transaction, so a role change or disable applies to the very next request.
-  context.roles_ = authorize(transaction.work(), principal, route.permission, services_.policy).roles;
+  auto authorization = authorize(transaction.work(), principal, route.permission, services_.policy);
+  context.roles_ = std::move(authorization.roles);
+  context.permissions_ = std::move(authorization.permissions);
+  context.api_key_id_ = principal.api_key_id;
+  if (const auto* rule = services_.policy.approval_rule(route.permission);
+      rule && approval_applies(*rule, request)) {
+    Reply pending = submit_for_approval(route, context, *rule);
+    transaction.commit();
+    return render(pending, request_id);
+  }
   Reply reply = route.handler(context);
   transaction.commit();
   return render(reply, request_id);

@@ -54,6 +54,12 @@ class Pipeline {
  private:
   http::Response dispatch(http::Request& request, const std::string& request_id,
                           std::string& route_label, std::string& tenant_label);
+  // Maker-checker (approval_routes.cpp): store an approval-gated request, and
+  // the routes that list, approve (execute exactly once) or reject them.
+  Reply submit_for_approval(const Route& route, RequestContext& context,
+                            const authz::ApprovalRule& rule);
+  std::vector<Route> approval_routes();
+  Reply decide(RequestContext& context, bool approve);
 
   PipelineServices services_;
   std::vector<Route> routes_;

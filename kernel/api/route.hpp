@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ class RequestContext {
   // The calling user (empty for the dev_mode caller) and their current roles.
   [[nodiscard]] const std::string& user_id() const { return user_id_; }
   [[nodiscard]] const std::vector<std::string>& roles() const { return roles_; }
+  // Set when the caller is an API key (then user_id() is the key's creator).
+  [[nodiscard]] const std::string& api_key_id() const { return api_key_id_; }
+  // What the caller may do now; empty for the dev_mode caller (who may do anything).
+  [[nodiscard]] const std::set<std::string>& permissions() const { return permissions_; }
   [[nodiscard]] const std::string& param(std::string_view name) const;
 
   // The request's tenant transaction; only for Scope::tenant routes.
@@ -50,6 +55,8 @@ class RequestContext {
   std::string tenant_id_;
   std::string user_id_;
   std::vector<std::string> roles_;
+  std::string api_key_id_;
+  std::set<std::string> permissions_;
   db::TenantTransaction* transaction_ = nullptr;
 };
 
@@ -62,11 +69,26 @@ struct Reply {
 };
 
 struct Route {
+  using Handler = std::function<Reply(RequestContext&)>;
+  using Validator = std::function<void(RequestContext&)>;
+
+  Route(std::string method_, std::string path_, Scope scope_, std::string permission_,
+        Handler handler_, Validator validate_ = {})
+      : method(std::move(method_)),
+        path(std::move(path_)),
+        scope(scope_),
+        permission(std::move(permission_)),
+        handler(std::move(handler_)),
+        validate(std::move(validate_)) {}
+
   std::string method;
-  std::string path;  // template, e.g. "/v1/tenant/settings"
+  std::string path;        // template, e.g. "/v1/tenant/settings"
   Scope scope = Scope::tenant;
   std::string permission;  // declared permission ("tenant:settings.read"); "public" for open routes
-  std::function<Reply(RequestContext&)> handler;
+  Handler handler;
+  // Optional: checks run when the action is put under approval (maker-checker),
+  // so a request that could never execute is refused before it is stored.
+  Validator validate;
 };
 
 }  // namespace fk::api

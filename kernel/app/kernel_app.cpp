@@ -17,7 +17,7 @@ KernelApp::KernelApp(const config::KernelConfig& config, const std::string& runt
       signing_keys_(auth::load_or_create_signing_keys(config.identity.signing_keys_file)),
       auth_(std::make_unique<auth::AuthService>(
           *pool_, auth::AuthPolicy::load(config.identity.policy_dir + "/auth.yaml"), signing_keys_)),
-      authenticator_(api::make_authenticator(auth_.get(), config.dev_mode)),
+      authenticator_(api::make_authenticator(auth_.get(), pool_.get(), config.dev_mode)),
       limits_(ratelimit::RateLimitPolicy::load(config.identity.policy_dir + "/ratelimits.yaml")),
       limiter_(ratelimit::make_in_process_limiter()) {
   std::vector<api::Route> routes;
@@ -28,6 +28,7 @@ KernelApp::KernelApp(const config::KernelConfig& config, const std::string& runt
   add(api::tenant_settings_routes());
   add(api::auth_routes(*auth_, *limiter_, limits_));
   add(api::user_routes(auth_->policy(), rbac_));
+  add(api::access_routes(rbac_));
   pipeline_ = std::make_unique<api::Pipeline>(
       api::PipelineServices{*pool_, *tenants_, *authenticator_, rbac_, *limiter_, limits_, metrics_}, std::move(routes));
 

@@ -1,5 +1,6 @@
 #include "auth/auth_service.hpp"
 
+#include "auth/second_factor.hpp"
 #include "auth/user_store.hpp"
 #include "db/tenant_transaction.hpp"
 #include "identity/jwt.hpp"
@@ -80,7 +81,8 @@ TokenPair AuthService::issue_tokens(pqxx::transaction_base& tx, const std::strin
 }
 
 TokenPair AuthService::login(const std::string& tenant_slug, const std::string& email,
-                             const std::string& password) {
+                             const std::string& password,
+                             const std::optional<std::string>& totp_code) {
   const auto params = identity::minimum_params();
   const std::string normalized = normalize_email(email);
   const auto tenant_id = tenant_id_for(tenant_slug);
@@ -111,6 +113,16 @@ TokenPair AuthService::login(const std::string& tenant_slug, const std::string& 
                 {{"tenantId", *tenant_id}, {"userId", user->id}});
     }
     throw invalid_credentials();
+  }
+
+  if (user->totp_enabled) {
+    if (!totp_code) throw AuthError(401, "TOTP_REQUIRED", "a one-time code is required");
+    if (!accept_totp_code(tx, *user, *totp_code)) {
+      record_failed_login(tx, user->id, policy_.max_failures, policy_.failure_window.count(),
+                          policy_.lock_duration.count());
+      transaction.commit();
+      throw AuthError(401, "INVALID_TOTP", "the one-time code is not valid");
+    }
   }
 
   std::optional<std::string> upgraded;

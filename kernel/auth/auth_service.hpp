@@ -49,8 +49,11 @@ class AuthService {
 
   // Unknown tenant, unknown user, wrong password and locked account all
   // answer the same 401 INVALID_CREDENTIALS after about the same work.
+  // With TOTP enrolled, a correct password without a code is 401
+  // TOTP_REQUIRED; a wrong or replayed code is 401 INVALID_TOTP and counts
+  // as a failed login.
   TokenPair login(const std::string& tenant_slug, const std::string& email,
-                  const std::string& password);
+                  const std::string& password, const std::optional<std::string>& totp_code = {});
   TokenPair refresh(const std::string& tenant_slug, const std::string& refresh_token);
   void logout(const std::string& tenant_slug, const std::string& refresh_token);
 

@@ -31,7 +31,9 @@ UserRecord create_user(pqxx::transaction_base& tx, const AuthPolicy& policy,
                        const std::string& display_name, const std::string& password,
                        const std::vector<std::string>& roles);
 
-// Throws UserInputError when a role is unknown or not a tenant role.
-void check_tenant_roles(const authz::RbacPolicy& rbac, const std::vector<std::string>& roles);
+// Throws UserInputError when a role is neither a shipped tenant role nor one
+// the tenant defined (tenant_roles), or is a platform role.
+void check_tenant_roles(pqxx::transaction_base& tx, const authz::RbacPolicy& rbac,
+                        const std::vector<std::string>& roles);
 
 }  // namespace fk::auth

@@ -11,7 +11,8 @@ constexpr const char* kUserColumns =
     "u.failed_logins, coalesce(u.locked_until > now(), false), "
     "coalesce((SELECT array_to_string(array_agg(r.role ORDER BY r.role), ',') FROM role_bindings r "
     "          WHERE r.tenant_id = u.tenant_id AND r.user_id = u.id), ''), "
-    "to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+    "to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+    "u.totp_enabled, coalesce(u.totp_secret, ''), u.totp_last_step";
 
 std::vector<std::string> split_roles(const std::string& joined) {
   std::vector<std::string> roles;
@@ -37,6 +38,9 @@ UserRecord from_row(const pqxx::row& row) {
   user.locked = row[7].as<bool>();
   user.roles = split_roles(row[8].as<std::string>());
   user.created_at = row[9].as<std::string>();
+  user.totp_enabled = row[10].as<bool>();
+  user.totp_secret = row[11].as<std::string>();
+  if (!row[12].is_null()) user.totp_last_step = row[12].as<std::int64_t>();
   return user;
 }
 
@@ -147,6 +151,28 @@ void unlock_user(pqxx::transaction_base& tx, const std::string& user_id) {
   tx.exec_params(
       "UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL, "
       "updated_at = now() WHERE id = $1::uuid",
+      user_id);
+}
+
+void set_pending_totp(pqxx::transaction_base& tx, const std::string& user_id,
+                      const std::string& secret_base32) {
+  tx.exec_params(
+      "UPDATE users SET totp_secret = $2, totp_enabled = false, totp_last_step = NULL, "
+      "updated_at = now() WHERE id = $1::uuid",
+      user_id, secret_base32);
+}
+
+void accept_totp_step(pqxx::transaction_base& tx, const std::string& user_id, std::int64_t step,
+                      bool enable) {
+  tx.exec_params(
+      "UPDATE users SET totp_last_step = $2, totp_enabled = totp_enabled OR $3 WHERE id = $1::uuid",
+      user_id, step, enable);
+}
+
+void clear_totp(pqxx::transaction_base& tx, const std::string& user_id) {
+  tx.exec_params(
+      "UPDATE users SET totp_secret = NULL, totp_enabled = false, totp_last_step = NULL, "
+      "token_version = token_version + 1, updated_at = now() WHERE id = $1::uuid",
       user_id);
 }
 

@@ -24,6 +24,9 @@ struct UserRecord {
   bool locked = false;  // locked_until is in the future
   std::vector<std::string> roles;
   std::string created_at;
+  bool totp_enabled = false;
+  std::string totp_secret;           // base32; empty when never enrolled
+  std::optional<std::int64_t> totp_last_step;
 };
 
 // `for_update` locks the row so concurrent logins count failures exactly.
@@ -49,5 +52,13 @@ bool record_failed_login(pqxx::transaction_base& tx, const std::string& user_id,
 void record_successful_login(pqxx::transaction_base& tx, const std::string& user_id,
                              const std::optional<std::string>& upgraded_hash);
 void unlock_user(pqxx::transaction_base& tx, const std::string& user_id);
+
+// TOTP state: a pending secret (not yet enabled), enabling, the last accepted
+// time step (replay guard), and removal.
+void set_pending_totp(pqxx::transaction_base& tx, const std::string& user_id,
+                      const std::string& secret_base32);
+void accept_totp_step(pqxx::transaction_base& tx, const std::string& user_id, std::int64_t step,
+                      bool enable);
+void clear_totp(pqxx::transaction_base& tx, const std::string& user_id);
 
 }  // namespace fk::auth

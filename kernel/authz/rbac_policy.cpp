@@ -49,7 +49,7 @@ RbacPolicy RbacPolicy::parse(const std::string& yaml_text, const std::string& so
   if (!document.IsMap()) throw PolicyError(source + ": expected a map with 'permissions' and 'roles'");
   for (const auto& item : document) {
     const auto key = item.first.as<std::string>();
-    if (key != "permissions" && key != "roles") {
+    if (key != "permissions" && key != "roles" && key != "tenant_role_ceiling" && key != "approvals") {
       throw PolicyError(at(source, item.first) + ": unknown key '" + key + "'");
     }
   }
@@ -118,7 +118,67 @@ RbacPolicy RbacPolicy::parse(const std::string& yaml_text, const std::string& so
     }
     policy.roles_[role.name] = std::move(role);
   }
+
+  if (const auto ceiling = document["tenant_role_ceiling"]) {
+    if (!ceiling.IsSequence()) throw PolicyError(at(source, ceiling) + ": 'tenant_role_ceiling' must be a list of grants");
+    for (const auto& node : ceiling) {
+      const auto grant = node.as<std::string>();
+      if (!std::regex_match(grant, kGrantPattern) || namespace_of(grant) == "platform") {
+        throw PolicyError(at(source, node) + ": ceiling grant '" + grant +
+                          "' must be a tenant-realm permission or 'area:prefix*'");
+      }
+      policy.tenant_role_ceiling_.push_back(grant);
+    }
+  }
+
+  if (const auto approvals = document["approvals"]) {
+    if (!approvals.IsMap()) throw PolicyError(at(source, approvals) + ": 'approvals' must be a map");
+    for (const auto& item : approvals) {
+      ApprovalRule rule;
+      rule.action = item.first.as<std::string>();
+      const std::string where = at(source, item.first);
+      if (!policy.is_declared(rule.action)) {
+        throw PolicyError(where + ": approval for undeclared permission '" + rule.action + "'");
+      }
+      for (const auto& field : item.second) {
+        const auto key = field.first.as<std::string>();
+        if (key != "checker" && key != "expires_seconds" && key != "when") {
+          throw PolicyError(at(source, field.first) + ": unknown key '" + key + "' in approval '" + rule.action + "'");
+        }
+      }
+      rule.checker_permission = item.second["checker"] ? item.second["checker"].as<std::string>() : "";
+      if (!policy.is_declared(rule.checker_permission)) {
+        throw PolicyError(where + ": approval '" + rule.action + "' needs 'checker', a declared permission");
+      }
+      if (rule.checker_permission == rule.action) {
+        throw PolicyError(where + ": approval '" + rule.action + "' cannot be checked by the same permission");
+      }
+      if (const auto expires = item.second["expires_seconds"]) {
+        if (!YAML::convert<long long>::decode(expires, rule.expires_seconds) || rule.expires_seconds <= 0) {
+          throw PolicyError(at(source, expires) + ": expires_seconds must be a positive integer");
+        }
+      }
+      if (const auto when = item.second["when"]) {
+        if (!when["field"] || !when["greater_than"] ||
+            !YAML::convert<long long>::decode(when["greater_than"], rule.greater_than)) {
+          throw PolicyError(at(source, when) + ": 'when' needs field and an integer greater_than");
+        }
+        rule.when_field = when["field"].as<std::string>();
+      }
+      policy.approvals_[rule.action] = rule;
+    }
+  }
   return policy;
+}
+
+bool RbacPolicy::within_tenant_ceiling(const std::string& permission) const {
+  return std::any_of(tenant_role_ceiling_.begin(), tenant_role_ceiling_.end(),
+                     [&](const auto& grant) { return grant_covers(grant, permission); });
+}
+
+const ApprovalRule* RbacPolicy::approval_rule(const std::string& action) const {
+  const auto found = approvals_.find(action);
+  return found == approvals_.end() ? nullptr : &found->second;
 }
 
 bool RbacPolicy::is_declared(const std::string& permission) const {

@@ -24,6 +24,17 @@ struct Role {
   std::vector<std::string> grants;  // exact permissions or "area:prefix*"
 };
 
+// Maker-checker: an action (a route's permission) that runs only after a
+// different user holding `checker_permission` approves it.
+struct ApprovalRule {
+  std::string action;
+  std::string checker_permission;
+  long long expires_seconds = 86400;
+  // Optional constraint: only when the JSON body's integer `field` exceeds `greater_than`.
+  std::string when_field;
+  long long greater_than = 0;
+};
+
 class RbacPolicy {
  public:
   // Parses and validates; throws PolicyError naming the file, line and problem.
@@ -36,10 +47,15 @@ class RbacPolicy {
   [[nodiscard]] std::set<std::string> permissions_of(const std::vector<std::string>& roles) const;
   [[nodiscard]] bool allows(const std::vector<std::string>& roles, const std::string& permission) const;
   [[nodiscard]] const std::map<std::string, std::string>& permissions() const { return permissions_; }
+  // Whether tenant-defined roles may grant `permission` (tenant_role_ceiling).
+  [[nodiscard]] bool within_tenant_ceiling(const std::string& permission) const;
+  [[nodiscard]] const ApprovalRule* approval_rule(const std::string& action) const;
 
  private:
   std::map<std::string, std::string> permissions_;  // name -> description
   std::map<std::string, Role> roles_;
+  std::vector<std::string> tenant_role_ceiling_;
+  std::map<std::string, ApprovalRule> approvals_;
 };
 
 // Whether `grant` ("ledger:*", "ledger:entries.post") covers `permission`.

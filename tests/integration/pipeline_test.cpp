@@ -22,6 +22,8 @@ fk::authz::RbacPolicy test_policy() {
 permissions:
   test:read: read things
   test:write: write things
+  tenant:approvals.read: list approvals
+  tenant:approvals.decide: decide approvals
 roles:
   tester:
     realm: tenant
@@ -42,7 +44,7 @@ struct Harness {
   fk::db::ConnectionPool pool{TestDatabase::instance().runtime_url(), 2,
                               std::chrono::milliseconds(2000)};
   fk::tenancy::TenantDirectory tenants{pool, std::chrono::milliseconds(0)};
-  std::unique_ptr<fk::api::Authenticator> authenticator = fk::api::make_authenticator(nullptr, true);
+  std::unique_ptr<fk::api::Authenticator> authenticator = fk::api::make_authenticator(nullptr, nullptr, true);
   fk::authz::RbacPolicy policy = test_policy();
   std::unique_ptr<fk::ratelimit::RateLimiter> limiter = fk::ratelimit::make_in_process_limiter();
   fk::ratelimit::RateLimitPolicy limits = generous_limits();
@@ -131,7 +133,7 @@ TEST_CASE("a route without a declared permission does not start", "[pipeline]") 
   fk::db::ConnectionPool pool{TestDatabase::instance().runtime_url(), 1,
                               std::chrono::milliseconds(100)};
   fk::tenancy::TenantDirectory tenants{pool, std::chrono::milliseconds(0)};
-  auto authenticator = fk::api::make_authenticator(nullptr, true);
+  auto authenticator = fk::api::make_authenticator(nullptr, nullptr, true);
   const auto policy = test_policy();
   auto limiter = fk::ratelimit::make_in_process_limiter();
   const auto limits = generous_limits();

@@ -1,5 +1,7 @@
 #include "api/routes/routes.hpp"
 #include "api/pipeline.hpp"
+#include "auth/second_factor.hpp"
+#include "auth/user_store.hpp"
 #include "http/api_error.hpp"
 
 namespace fk::api {
@@ -50,8 +52,10 @@ std::vector<Route> auth_routes(auth::AuthService& service, ratelimit::RateLimite
                       const auto tenant = required_string(body, "tenant");
                       const auto email = required_string(body, "email");
                       const auto password = required_string(body, "password");
+                      std::optional<std::string> totp;
+                      if (body.contains("totp")) totp = required_string(body, "totp");
                       return translating_auth_errors([&] {
-                        return Reply{200, token_body(service.login(tenant, email, password)), {}, {}};
+                        return Reply{200, token_body(service.login(tenant, email, password, totp)), {}, {}};
                       });
                     }});
   routes.push_back({"POST", "/v1/auth/refresh", Scope::open, "public", [&service](RequestContext& context) {
@@ -69,6 +73,47 @@ std::vector<Route> auth_routes(auth::AuthService& service, ratelimit::RateLimite
                       return translating_auth_errors([&] {
                         service.logout(tenant, token);
                         return Reply{200, {{"loggedOut", true}}, {}, {}};
+                      });
+                    }});
+
+  // Second factor for the calling user (not for API keys or dev callers).
+  const auto self = [](RequestContext& context) {
+    if (context.user_id().empty() || context.api_key_id().size()) {
+      throw http::ApiError(403, "FORBIDDEN", "only a logged-in user can manage their second factor");
+    }
+    const auto user = auth::find_user(context.db(), context.user_id());
+    if (!user) throw http::ApiError(401, "TOKEN_REVOKED", "this session is no longer valid");
+    return *user;
+  };
+  routes.push_back({"POST", "/v1/auth/totp/enrol", Scope::tenant, "account:self.manage",
+                    [self, &service](RequestContext& context) {
+                      const auto user = self(context);
+                      return translating_auth_errors([&] {
+                        const auto enrolment =
+                            auth::begin_totp_enrolment(context.db(), user, service.policy().issuer);
+                        return Reply{200,
+                                     {{"secret", enrolment.secret_base32},
+                                      {"otpauthUri", enrolment.otpauth_uri}},
+                                     {},
+                                     {}};
+                      });
+                    }});
+  routes.push_back({"POST", "/v1/auth/totp/confirm", Scope::tenant, "account:self.manage",
+                    [self](RequestContext& context) {
+                      const auto user = self(context);
+                      const auto code = required_string(context.json_body(), "code");
+                      return translating_auth_errors([&] {
+                        auth::confirm_totp(context.db(), user, code);
+                        return Reply{200, {{"totpEnabled", true}}, {}, {}};
+                      });
+                    }});
+  routes.push_back({"POST", "/v1/auth/totp/disable", Scope::tenant, "account:self.manage",
+                    [self](RequestContext& context) {
+                      const auto user = self(context);
+                      const auto code = required_string(context.json_body(), "code");
+                      return translating_auth_errors([&] {
+                        auth::disable_totp(context.db(), user, code);
+                        return Reply{200, {{"totpEnabled", false}}, {}, {}};
                       });
                     }});
   return routes;

@@ -36,4 +36,7 @@ std::vector<Route> auth_routes(auth::AuthService& service, ratelimit::RateLimite
 // /v1/users: list, create, show, roles, disable, enable, unlock
 std::vector<Route> user_routes(const auth::AuthPolicy& policy, const authz::RbacPolicy& rbac);
 
+// /v1/api-keys (create, list, revoke) and /v1/roles (tenant-defined roles)
+std::vector<Route> access_routes(const authz::RbacPolicy& rbac);
+
 }  // namespace fk::api

@@ -111,7 +111,7 @@ std::vector<Route> user_routes(const auth::AuthPolicy& policy, const authz::Rbac
                       only_fields(body, {"roles"});
                       const auto roles = roles_field(body);
                       try {
-                        auth::check_tenant_roles(rbac, roles);
+                        auth::check_tenant_roles(context.db(), rbac, roles);
                       } catch (const auth::UserInputError& e) {
                         throw http::ApiError(422, "VALIDATION_FAILED", e.what(),
                                              {{"field", e.field()}, {"reason", "INVALID_VALUE"}});

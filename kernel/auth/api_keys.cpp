@@ -1,0 +1,106 @@
+#include "auth/api_keys.hpp"
+
+#include "auth/user_admin.hpp"
+#include "identity/opaque_token.hpp"
+
+#include <pqxx/pqxx>
+
+#include <algorithm>
+
+namespace fk::auth {
+
+namespace {
+
+constexpr const char* kKeyColumns =
+    "id, name, created_by::text, array_to_string(permissions, ','), "
+    "to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), revoked_at IS NOT NULL, "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+
+std::vector<std::string> split(const std::string& joined) {
+  std::vector<std::string> parts;
+  for (std::size_t start = 0; start < joined.size();) {
+    const auto comma = joined.find(',', start);
+    parts.push_back(joined.substr(start, comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return parts;
+}
+
+std::string to_array_literal(const std::vector<std::string>& items) {
+  // Permission names are validated against the policy before they get here.
+  std::string literal = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) literal += (i ? "," : "") + items[i];
+  return literal + "}";
+}
+
+ApiKeyRecord from_row(const pqxx::row& row) {
+  return ApiKeyRecord{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                      split(row[3].as<std::string>()), row[4].as<std::string>(),
+                      row[5].as<bool>(), row[6].as<std::string>()};
+}
+
+}  // namespace
+
+std::optional<ApiKeyIdentity> resolve_api_key(db::ConnectionPool& pool, const std::string& presented) {
+  const auto parsed = identity::parse_secret(presented, identity::kApiKeyPrefix);
+  if (!parsed) return std::nullopt;
+  auto connection = pool.acquire();
+  try {
+    pqxx::nontransaction tx(connection.get());
+    for (const auto& row : tx.exec_params(
+             "SELECT tenant_id::text, secret_hash, created_by::text, "
+             "array_to_string(permissions, ','), usable FROM fk_api_key_lookup($1)",
+             parsed->lookup_id)) {
+      if (row[4].as<bool>() && identity::secret_matches(*parsed, row[1].as<std::string>())) {
+        return ApiKeyIdentity{row[0].as<std::string>(), parsed->lookup_id, row[2].as<std::string>(),
+                              split(row[3].as<std::string>())};
+      }
+    }
+  } catch (const pqxx::broken_connection&) {
+    connection.mark_broken();
+    throw;
+  }
+  return std::nullopt;
+}
+
+CreatedApiKey create_api_key(pqxx::transaction_base& tx, const std::string& creator_id,
+                             const std::vector<std::string>& granted, const std::string& name,
+                             const std::vector<std::string>& permissions, int expires_in_days) {
+  if (name.empty() || name.size() > 100) throw UserInputError("name", "name must be 1-100 characters");
+  if (permissions.empty()) throw UserInputError("permissions", "an API key needs at least one permission");
+  for (const auto& permission : permissions) {
+    if (std::find(granted.begin(), granted.end(), permission) == granted.end()) {
+      throw UserInputError("permissions", "you do not hold \"" + permission +
+                                              "\", so you cannot give it to a key");
+    }
+  }
+  if (expires_in_days < 1 || expires_in_days > 365) {
+    throw UserInputError("expiresInDays", "expiresInDays must be between 1 and 365");
+  }
+  const auto issued = identity::issue_api_key();
+  const auto row = tx.exec_params1(
+      std::string("INSERT INTO api_keys (tenant_id, id, name, secret_hash, created_by, permissions, "
+                  "expires_at) VALUES (fk_current_tenant(), $1, $2, $3, $4::uuid, $5::text[], "
+                  "now() + make_interval(days => $6)) RETURNING ") +
+          kKeyColumns,
+      issued.lookup_id, name, issued.hash, creator_id, to_array_literal(permissions), expires_in_days);
+  return {from_row(row), issued.plaintext};
+}
+
+std::vector<ApiKeyRecord> list_api_keys(pqxx::transaction_base& tx) {
+  std::vector<ApiKeyRecord> keys;
+  for (const auto& row : tx.exec(std::string("SELECT ") + kKeyColumns + " FROM api_keys ORDER BY created_at")) {
+    keys.push_back(from_row(row));
+  }
+  return keys;
+}
+
+bool revoke_api_key(pqxx::transaction_base& tx, const std::string& key_id) {
+  return tx
+             .exec_params("UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1",
+                          key_id)
+             .affected_rows() == 1;
+}
+
+}  // namespace fk::auth
