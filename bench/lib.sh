@@ -74,13 +74,27 @@ build_if_needed() {
 start_kernel() {
   local threads=$1
   KERNEL_PG_DIR="$BENCH_TMP/pg"
+  # Policies: the source tree's, with bench/policies/ratelimits.yaml over the
+  # rate limits unless BENCH_RATE_LIMITS=source (see that file for why).
+  local policy_env=()
+  if [[ -d "$KERNEL_SOURCE_DIR/policies" ]]; then
+    mkdir -p "$BENCH_TMP/policies"
+    cp -R "$KERNEL_SOURCE_DIR/policies/." "$BENCH_TMP/policies/"
+    if [[ "${BENCH_RATE_LIMITS:-bench}" != source && -f "$BENCH_TMP/policies/ratelimits.yaml" ]]; then
+      cp "$ROOT/bench/policies/ratelimits.yaml" "$BENCH_TMP/policies/ratelimits.yaml"
+      log "rate limits: bench/policies/ratelimits.yaml (never triggers)"
+    else
+      log "rate limits: the source tree's policies/ratelimits.yaml"
+    fi
+    policy_env=(FINKERNEL_IDENTITY_POLICY_DIR="$BENCH_TMP/policies")
+  fi
   (
     cd "$KERNEL_SOURCE_DIR" || exit 1
     # Unknown FINKERNEL_* variables are ignored, so this also suits builds
     # that predate the identity section: keep the key ring out of the repo.
     exec env FINKERNEL_EMBEDDED_DATA_DIR="$KERNEL_PG_DIR" FINKERNEL_LOG_LEVEL=warn \
       FINKERNEL_HTTP_THREADS="$threads" \
-      FINKERNEL_IDENTITY_SIGNING_KEYS_FILE="$BENCH_TMP/keys/signing-keys.json" \
+      FINKERNEL_IDENTITY_SIGNING_KEYS_FILE="$BENCH_TMP/keys/signing-keys.json" "${policy_env[@]}" \
       "$KERNEL_BIN" run --config "$KERNEL_SOURCE_DIR/kernel.yaml" --dev-mode --port "$KERNEL_PORT" \
       >"$BENCH_TMP/kernel.out" 2>"$BENCH_TMP/kernel.err"
   ) &

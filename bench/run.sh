@@ -176,15 +176,24 @@ measure() {
   local server_before postgres_before
   server_before=$(server_ticks "$server")
   postgres_before=$(postgres_ticks)
+  # `times` (a builtin, run in this shell) reports CPU used by reaped children.
+  times >"$BENCH_TMP/times.before"
   if ! wrk "${WRK_ARGS[@]}" -d"$DURATION" -s "$script" "$url" "${extra[@]}" >>"$RESULTS_DIR/$name.txt" 2>&1; then
     log "$name: wrk failed"
   fi
+  times >"$BENCH_TMP/times.after"
+  local server_after postgres_after wrk_cpu_s
+  server_after=$(server_ticks "$server")
+  postgres_after=$(postgres_ticks)
+  wrk_cpu_s=$(awk 'FNR == 2 { for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); t[FILENAME] += p[1] * 60 + p[2] } }
+    END { printf "%.3f", t[ARGV[2]] - t[ARGV[1]] }' "$BENCH_TMP/times.before" "$BENCH_TMP/times.after")
   # CPU used during the measured run, in % of one core.
   local wall_us
   wall_us=$(fkbench_field "$RESULTS_DIR/$name.txt" duration_us)
-  awk -v s=$(($(server_ticks "$server") - server_before)) -v p=$(($(postgres_ticks) - postgres_before)) \
+  awk -v s=$((server_after - server_before)) -v p=$((postgres_after - postgres_before)) -v w="$wrk_cpu_s" \
     -v hz="$CLK_TCK" -v us="${wall_us:-0}" \
-    'BEGIN { if (us <= 0) { print "? ?"; exit } printf "%.0f %.0f\n", s / hz * 1e8 / us, p / hz * 1e8 / us }' \
+    'BEGIN { if (us <= 0) { print "? ? ?"; exit }
+             printf "%.0f %.0f %.0f\n", s / hz * 1e8 / us, p / hz * 1e8 / us, w * 1e8 / us }' \
     >"$RESULTS_DIR/$name.cpu"
   check_wrk_output "$RESULTS_DIR/$name.txt" "$name" || FAILED=1
   if [[ -n "$KERNEL_PID" ]] && ! kill -0 "$KERNEL_PID" 2>/dev/null; then
@@ -216,9 +225,9 @@ rps() { fkbench_field "$RESULTS_DIR/$1.txt" rps; }
   echo "wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency -H 'Connection: keep-alive' (after a $WARMUP warm-up); server threads/workers: $SERVER_THREADS"
   echo "/health body: $HEALTH_BYTES bytes, $HEALTH_TYPE; demo tenant $TENANT_ID"
   echo
-  printf '| %-24s | %12s | %8s | %8s | %8s | %7s | %13s | %10s | %10s |\n' target requests/s "p50 ms" "p90 ms" \
-    "p99 ms" non-200 socket-errors "server CPU" "pg CPU"
-  echo "|--------------------------|--------------|----------|----------|----------|---------|---------------|------------|------------|"
+  printf '| %-24s | %12s | %8s | %8s | %8s | %7s | %13s | %10s | %7s | %8s |\n' target requests/s "p50 ms" "p90 ms" \
+    "p99 ms" non-200 socket-errors "server CPU" "pg CPU" "wrk CPU"
+  echo "|--------------------------|--------------|----------|----------|----------|---------|---------------|------------|---------|----------|"
   for name in "${TARGETS[@]}"; do
     f="$RESULTS_DIR/$name.txt"
     socket=0
@@ -226,11 +235,11 @@ rps() { fkbench_field "$RESULTS_DIR/$1.txt" rps; }
       value=$(fkbench_field "$f" "$field")
       socket=$((socket + ${value:-0}))
     done
-    read -r server_cpu postgres_cpu <"$RESULTS_DIR/$name.cpu" || true
-    printf '| %-24s | %12s | %8s | %8s | %8s | %7s | %13s | %9s%% | %9s%% |\n' "$name" "$(rps "$name")" \
+    read -r server_cpu postgres_cpu wrk_cpu <"$RESULTS_DIR/$name.cpu" || true
+    printf '| %-24s | %12s | %8s | %8s | %8s | %7s | %13s | %9s%% | %6s%% | %7s%% |\n' "$name" "$(rps "$name")" \
       "$(ms "$(fkbench_field "$f" p50_us)")" "$(ms "$(fkbench_field "$f" p90_us)")" \
       "$(ms "$(fkbench_field "$f" p99_us)")" "$(fkbench_field "$f" non200)" "$socket" "${server_cpu:-?}" \
-      "${postgres_cpu:-?}"
+      "${postgres_cpu:-?}" "${wrk_cpu:-?}"
   done
   echo
   echo "ratios (requests/s):"
@@ -243,7 +252,8 @@ rps() { fkbench_field "$RESULTS_DIR/$1.txt" rps; }
   echo
   echo "CPU columns: % of one core used during the measured run by the server under test"
   echo "(kernel process, nginx master+workers, or the Pistache reference) and by the embedded"
-  echo "PostgreSQL cluster (postmaster + backends); the machine has $(nproc) cores, wrk shares them."
+  echo "PostgreSQL cluster (postmaster + backends), and by wrk itself; the machine has $(nproc) cores"
+  echo "(= $(($(nproc) * 100))%), shared by all of them and by anything else running."
   echo "kernel VmRSS after the runs: ${KERNEL_RSS_KB} kB; raw wrk outputs in $RESULTS_DIR"
 } | tee "$RESULTS_DIR/summary.txt"
 

@@ -1,6 +1,7 @@
 #include "auth/api_keys.hpp"
 
 #include "auth/user_admin.hpp"
+#include "db/tenant_transaction.hpp"
 #include "identity/opaque_token.hpp"
 
 #include <pqxx/pqxx>
@@ -43,25 +44,31 @@ ApiKeyRecord from_row(const pqxx::row& row) {
 }  // namespace
 
 std::optional<ApiKeyIdentity> resolve_api_key(db::ConnectionPool& pool, const std::string& presented) {
-  const auto parsed = identity::parse_secret(presented, identity::kApiKeyPrefix);
-  if (!parsed) return std::nullopt;
-  auto connection = pool.acquire();
-  try {
-    pqxx::nontransaction tx(connection.get());
-    for (const auto& row : tx.exec_params(
-             "SELECT tenant_id::text, secret_hash, created_by::text, "
-             "array_to_string(permissions, ','), usable FROM fk_api_key_lookup($1)",
-             parsed->lookup_id)) {
-      if (row[4].as<bool>() && identity::secret_matches(*parsed, row[1].as<std::string>())) {
-        return ApiKeyIdentity{row[0].as<std::string>(), parsed->lookup_id, row[2].as<std::string>(),
-                              split(row[3].as<std::string>())};
-      }
-    }
-  } catch (const pqxx::broken_connection&) {
-    connection.mark_broken();
-    throw;
+  // fk_<tenant id, 32 hex>_<lookup id>.<secret>
+  constexpr std::size_t kTenantHex = 32;
+  if (presented.size() < 3 + kTenantHex + 1 || presented.compare(0, 3, "fk_") != 0 ||
+      presented[3 + kTenantHex] != '_') {
+    return std::nullopt;
   }
-  return std::nullopt;
+  const std::string hex = presented.substr(3, kTenantHex);
+  if (hex.find_first_not_of("0123456789abcdef") != std::string::npos) return std::nullopt;
+  const std::string tenant_id = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) +
+                                "-" + hex.substr(16, 4) + "-" + hex.substr(20);
+  const auto parsed =
+      identity::parse_secret("fk_" + presented.substr(3 + kTenantHex + 1), identity::kApiKeyPrefix);
+  if (!parsed) return std::nullopt;
+
+  db::TenantTransaction transaction(pool, tenant_id);
+  const auto rows = transaction.work().exec_params(
+      "SELECT secret_hash, created_by::text, array_to_string(permissions, ','), "
+      "revoked_at IS NULL AND expires_at > now() FROM api_keys WHERE id = $1",
+      parsed->lookup_id);
+  if (rows.empty() || !rows[0][3].as<bool>() ||
+      !identity::secret_matches(*parsed, rows[0][0].as<std::string>())) {
+    return std::nullopt;
+  }
+  return ApiKeyIdentity{tenant_id, parsed->lookup_id, rows[0][1].as<std::string>(),
+                        split(rows[0][2].as<std::string>())};
 }
 
 CreatedApiKey create_api_key(pqxx::transaction_base& tx, const std::string& creator_id,
@@ -79,13 +86,15 @@ CreatedApiKey create_api_key(pqxx::transaction_base& tx, const std::string& crea
     throw UserInputError("expiresInDays", "expiresInDays must be between 1 and 365");
   }
   const auto issued = identity::issue_api_key();
+  const auto tenant_hex = tx.exec("SELECT replace(fk_current_tenant()::text, '-', '')")[0][0].as<std::string>();
   const auto row = tx.exec_params1(
       std::string("INSERT INTO api_keys (tenant_id, id, name, secret_hash, created_by, permissions, "
                   "expires_at) VALUES (fk_current_tenant(), $1, $2, $3, $4::uuid, $5::text[], "
                   "now() + make_interval(days => $6)) RETURNING ") +
           kKeyColumns,
       issued.lookup_id, name, issued.hash, creator_id, to_array_literal(permissions), expires_in_days);
-  return {from_row(row), issued.plaintext};
+  // The key names its tenant so it can be verified under that tenant's RLS context.
+  return {from_row(row), "fk_" + tenant_hex + "_" + issued.plaintext.substr(3)};
 }
 
 std::vector<ApiKeyRecord> list_api_keys(pqxx::transaction_base& tx) {

@@ -33,7 +33,8 @@ struct CreatedApiKey {
   std::string plaintext;  // shown once
 };
 
-// Who a presented key belongs to; nullopt for unknown, wrong, expired or revoked keys.
+// Who a presented key belongs to; nullopt for malformed, unknown, wrong,
+// expired or revoked keys. Key text: fk_<tenant id as 32 hex>_<lookup id>.<secret>.
 struct ApiKeyIdentity {
   std::string tenant_id;
   std::string key_id;

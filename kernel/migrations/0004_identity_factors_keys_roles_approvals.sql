@@ -9,7 +9,9 @@ ALTER TABLE users
   ADD COLUMN totp_last_step bigint;
 
 -- API keys for machine clients: shown once, stored as SHA-256 of the secret,
--- scoped to a subset of the creator's permissions, expiring, revocable.
+-- scoped to a subset of the creator's permissions, expiring, revocable. The
+-- key text names its tenant, so it is looked up under that tenant's RLS
+-- context like every other row (no cross-tenant lookup function exists).
 CREATE TABLE api_keys (
   tenant_id    uuid NOT NULL,
   id           text NOT NULL,      -- public lookup id (the key's first part)
@@ -29,21 +31,7 @@ CREATE POLICY tenant_isolation ON api_keys
   USING (tenant_id = (SELECT fk_current_tenant()))
   WITH CHECK (tenant_id = (SELECT fk_current_tenant()));
 GRANT SELECT, INSERT, UPDATE ON api_keys TO fk_runtime;
-CREATE INDEX api_keys_by_id ON api_keys (id);
 
--- An API key arrives before any tenant context exists; this is the one
--- window from the runtime role onto keys of any tenant, by lookup id only.
--- The caller still has to prove the secret against the returned hash.
-CREATE FUNCTION fk_api_key_lookup(p_id text)
-  RETURNS TABLE (tenant_id uuid, secret_hash text, created_by uuid, permissions text[],
-                 usable boolean)
-  LANGUAGE sql STABLE SECURITY DEFINER
-  SET search_path = public, pg_temp
-  AS $$ SELECT k.tenant_id, k.secret_hash, k.created_by, k.permissions,
-               k.revoked_at IS NULL AND k.expires_at > now()
-          FROM public.api_keys k WHERE k.id = p_id $$;
-REVOKE ALL ON FUNCTION fk_api_key_lookup(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION fk_api_key_lookup(text) TO fk_runtime;
 
 -- Roles a tenant defines for itself, bounded by the platform's ceiling
 -- (policies/rbac.yaml: tenant_role_ceiling), checked when they are written.

@@ -102,8 +102,9 @@
  *     Small structs without struct_size (fk_str, fk_bytes, fk_log_field)
  *     are frozen forever.
  *
- * ENUMS are transported as uint32_t, never as C enum types, and every reader
- * must tolerate values it does not know (the fallback is documented per enum).
+ * ENUMERATIONS (status codes, methods, log levels...) are uint32_t values
+ * with #define'd unsigned constants, never C enum types, and every reader
+ * must tolerate values it does not know (the fallback is documented for each).
  */
 
 /** ABI major version this header describes. */
@@ -182,29 +183,29 @@ typedef uint32_t fk_bool;
 #define FK_TRUE 1u
 
 /** Result of every host call and of most plugin callbacks: FK_OK or one of
- *  fk_status_code. Append-only list; a value a reader does not know is a
+ *  the FK_ERR_* constants below. A value a reader does not know is a
  *  failure to be treated like FK_ERR_INTERNAL. */
 typedef uint32_t fk_status;
 
 /** Status codes (values of fk_status). The HTTP status the kernel answers
  *  when a request handler returns the code without having written an error
- *  response itself is given in brackets. */
-enum fk_status_code {
-  FK_OK = 0,                    /**< success [2xx as set by the handler] */
-  FK_ERR_INVALID_ARGUMENT = 1,  /**< malformed argument or input [400 INVALID_ARGUMENT] */
-  FK_ERR_NOT_FOUND = 2,         /**< no such row, key, header, route... [404 NOT_FOUND] */
-  FK_ERR_PERMISSION_DENIED = 3, /**< not allowed: RBAC, manifest, refused SQL [403 FORBIDDEN] */
-  FK_ERR_CONFLICT = 4,          /**< state conflict, e.g. duplicate key [409 CONFLICT] */
-  FK_ERR_UNAVAILABLE = 5,       /**< transient: retry later [503 UNAVAILABLE] */
-  FK_ERR_INTERNAL = 6,          /**< bug or unexpected failure [500 INTERNAL_ERROR] */
-  FK_ERR_UNSUPPORTED = 7,       /**< not implemented by this host/plugin [501 NOT_IMPLEMENTED] */
-  FK_ERR_BUFFER_TOO_SMALL = 8,  /**< caller's buffer too small; size needed reported [500] */
-  FK_ERR_DB = 9,                /**< database error; SQLSTATE in fk_error.subcode [500] */
-  FK_ERR_VALIDATION = 10,       /**< well-formed but invalid input [422 VALIDATION_FAILED] */
-  FK_ERR_ABI_MISMATCH = 11,     /**< plugin/host ABI versions incompatible [500] */
-  FK_ERR_TIMEOUT = 12           /**< deadline or statement timeout hit [503 TIMEOUT] */
-  /* Next value: 13. Append only; never renumber. */
-};
+ *  response itself is given in brackets. Constants are unsigned literals,
+ *  not a C enum (an enum's size is the compiler's choice, and C++ warns
+ *  when enums and uint32_t mix). Append only; never renumber. */
+#define FK_OK 0u                    /**< success [2xx as set by the handler] */
+#define FK_ERR_INVALID_ARGUMENT 1u  /**< malformed argument or input [400 INVALID_ARGUMENT] */
+#define FK_ERR_NOT_FOUND 2u         /**< no such row, key, header, route... [404 NOT_FOUND] */
+#define FK_ERR_PERMISSION_DENIED 3u /**< not allowed: RBAC, manifest, refused SQL [403 FORBIDDEN] */
+#define FK_ERR_CONFLICT 4u          /**< state conflict, e.g. duplicate key [409 CONFLICT] */
+#define FK_ERR_UNAVAILABLE 5u       /**< transient: retry later [503 UNAVAILABLE] */
+#define FK_ERR_INTERNAL 6u          /**< bug or unexpected failure [500 INTERNAL_ERROR] */
+#define FK_ERR_UNSUPPORTED 7u       /**< not implemented by this host/plugin [501 NOT_IMPLEMENTED] */
+#define FK_ERR_BUFFER_TOO_SMALL 8u  /**< caller's buffer too small; size needed reported [500] */
+#define FK_ERR_DB 9u                /**< database error; SQLSTATE in fk_error.subcode [500] */
+#define FK_ERR_VALIDATION 10u       /**< well-formed but invalid input [422 VALIDATION_FAILED] */
+#define FK_ERR_ABI_MISMATCH 11u     /**< plugin/host ABI versions incompatible [500] */
+#define FK_ERR_TIMEOUT 12u          /**< deadline or statement timeout hit [503 TIMEOUT] */
+/* Next status value: 13. */
 
 /** Details of a failed host call. Caller-allocated (usually on the stack),
  *  initialised with FK_ERROR_INIT; the host fills it when a call that takes
@@ -225,31 +226,25 @@ typedef struct fk_error {
 #define FK_ERROR_INIT {FK_CAST(uint32_t, sizeof(fk_error)), 0u, {FK_NULL, 0u}, {FK_NULL, 0u}}
 
 /** HTTP methods (uint32_t). Unknown values: treat as "not handled" (405). */
-enum fk_http_method {
-  FK_METHOD_UNKNOWN = 0,
-  FK_METHOD_GET = 1,
-  FK_METHOD_POST = 2,
-  FK_METHOD_PUT = 3,
-  FK_METHOD_PATCH = 4,
-  FK_METHOD_DELETE = 5,
-  FK_METHOD_HEAD = 6,
-  FK_METHOD_OPTIONS = 7
-};
+#define FK_METHOD_UNKNOWN 0u
+#define FK_METHOD_GET 1u
+#define FK_METHOD_POST 2u
+#define FK_METHOD_PUT 3u
+#define FK_METHOD_PATCH 4u
+#define FK_METHOD_DELETE 5u
+#define FK_METHOD_HEAD 6u
+#define FK_METHOD_OPTIONS 7u
 
 /** Log levels (uint32_t). The host logs unknown levels as FK_LOG_INFO. */
-enum fk_log_level {
-  FK_LOG_DEBUG = 1,
-  FK_LOG_INFO = 2,
-  FK_LOG_WARN = 3,
-  FK_LOG_ERROR = 4
-};
+#define FK_LOG_DEBUG 1u
+#define FK_LOG_INFO 2u
+#define FK_LOG_WARN 3u
+#define FK_LOG_ERROR 4u
 
 /** Audit outcomes (uint32_t). The host records unknown values as FAILURE. */
-enum fk_audit_outcome {
-  FK_AUDIT_SUCCESS = 1,
-  FK_AUDIT_FAILURE = 2,
-  FK_AUDIT_DENIED = 3
-};
+#define FK_AUDIT_SUCCESS 1u
+#define FK_AUDIT_FAILURE 2u
+#define FK_AUDIT_DENIED 3u
 
 /* ===========================================================================
  * 3. Handles
@@ -855,7 +850,7 @@ static inline const char* fk_status_name(fk_status status) {
 }
 
 /** The HTTP status the kernel answers for a status a request handler
- *  returned without writing an error response (see fk_status_code). */
+ *  returned without writing an error response (see the FK_ERR_* list). */
 static inline uint32_t fk_status_http(fk_status status) {
   switch (status) {
     case FK_OK: return 200u;
