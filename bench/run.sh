@@ -16,15 +16,20 @@
 #                                     holding the kernel's captured /health body
 #   pistache /health          :18082  bench/reference/pistache_minimal.cpp (if built)
 #
-# Settings (environment): BENCH_WRK_THREADS (2), BENCH_CONNECTIONS (32),
-# BENCH_DURATION (15s), BENCH_WARMUP (3s), BENCH_SERVER_THREADS (2: kernel
-# HTTP threads; nginx.conf has worker_processes 2 and the Pistache reference
-# gets the same count), BENCH_RESULTS_DIR (where the raw wrk outputs are kept;
-# default /tmp/fk-bench-results-<timestamp>).
+# Settings (environment):
+#   BENCH_WRK_THREADS (2), BENCH_CONNECTIONS (32)   wrk -t / -c, for every target
+#   BENCH_DURATION (10s)      one measured run
+#   BENCH_ROUNDS (3)          interleaved rounds over all targets; medians reported
+#   BENCH_WARMUP (3s)         warm-up, once per target before its first round
+#   BENCH_SERVER_THREADS (2)  kernel HTTP threads and Pistache reference threads
+#                             (bench/reference/nginx.conf: worker_processes 2)
+#   BENCH_RATE_LIMITS (bench) see bench/policies/ratelimits.yaml; "source" keeps
+#                             the source tree's limits (the tenant read then 429s)
+#   BENCH_RESULTS_DIR         raw wrk outputs (/tmp/fk-bench-results-<timestamp>)
 #
-# Whole run: about 4 x (warm-up + duration) + start-up, < 2 minutes with the
-# defaults, plus the build when no BUILD_DIR is given. Exit status 1 when any
-# target answered non-200 or wrk saw socket errors.
+# Whole run: 4 x warm-up + 4 x rounds x duration + start-up, about 2.5 minutes
+# with the defaults, plus the build when no BUILD_DIR is given. Exit status 1
+# when any target answered non-200, wrk saw socket errors or the kernel died.
 
 set -euo pipefail
 
@@ -35,7 +40,8 @@ source "$BENCH_DIR/lib.sh"
 
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
-DURATION=${BENCH_DURATION:-15s}
+DURATION=${BENCH_DURATION:-10s}
+ROUNDS=${BENCH_ROUNDS:-3}
 WARMUP=${BENCH_WARMUP:-3s}
 SERVER_THREADS=${BENCH_SERVER_THREADS:-2}
 RESULTS_DIR=${BENCH_RESULTS_DIR:-/tmp/fk-bench-results-$(date +%Y%m%d-%H%M%S)}
@@ -161,41 +167,42 @@ postgres_ticks() {
   if [[ -n "$postmaster" ]]; then cpu_ticks --with-children "$postmaster"; else echo 0; fi
 }
 
-# measure NAME SERVER URL SCRIPT [script args...]; SERVER is kernel, nginx or
-# pistache: whose CPU time is recorded next to the wrk numbers.
+# measure NAME ROUND SERVER URL SCRIPT [script args...]: one measured wrk run
+# into $RESULTS_DIR/NAME.rROUND.txt (+ .cpu), preceded in round 1 by a
+# warm-up. SERVER is kernel, nginx or pistache: whose CPU time is recorded.
 measure() {
-  local name=$1 server=$2 url=$3 script=$4
-  shift 4
+  local name=$1 round=$2 server=$3 url=$4 script=$5
+  shift 5
   local extra=()
   if (($# > 0)); then extra=(-- "$@"); fi
-  log "$name: warm-up $WARMUP"
-  wrk "${WRK_ARGS[@]}" -d"$WARMUP" -s "$script" "$url" "${extra[@]}" >"$RESULTS_DIR/$name.warmup.txt" 2>&1 || true
-  log "$name: measuring $DURATION (load average $(load_average))"
+  local out="$RESULTS_DIR/$name.r$round"
+  if ((round == 1)); then
+    log "$name: warm-up $WARMUP"
+    wrk "${WRK_ARGS[@]}" -d"$WARMUP" -s "$script" "$url" "${extra[@]}" >"$RESULTS_DIR/$name.warmup.txt" 2>&1 || true
+  fi
+  log "$name: round $round, measuring $DURATION (load average $(load_average))"
   { printf '$ wrk'; printf ' %q' "${WRK_ARGS[@]}" -d"$DURATION" -s "${script#"$ROOT"/}" "$url" "${extra[@]}"; echo; } \
-    >"$RESULTS_DIR/$name.txt"
-  local server_before postgres_before
+    >"$out.txt"
+  local server_before postgres_before server_after postgres_after wrk_cpu_s wall_us
   server_before=$(server_ticks "$server")
   postgres_before=$(postgres_ticks)
   # `times` (a builtin, run in this shell) reports CPU used by reaped children.
   times >"$BENCH_TMP/times.before"
-  if ! wrk "${WRK_ARGS[@]}" -d"$DURATION" -s "$script" "$url" "${extra[@]}" >>"$RESULTS_DIR/$name.txt" 2>&1; then
+  if ! wrk "${WRK_ARGS[@]}" -d"$DURATION" -s "$script" "$url" "${extra[@]}" >>"$out.txt" 2>&1; then
     log "$name: wrk failed"
   fi
   times >"$BENCH_TMP/times.after"
-  local server_after postgres_after wrk_cpu_s
   server_after=$(server_ticks "$server")
   postgres_after=$(postgres_ticks)
   wrk_cpu_s=$(awk 'FNR == 2 { for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); t[FILENAME] += p[1] * 60 + p[2] } }
     END { printf "%.3f", t[ARGV[2]] - t[ARGV[1]] }' "$BENCH_TMP/times.before" "$BENCH_TMP/times.after")
-  # CPU used during the measured run, in % of one core.
-  local wall_us
-  wall_us=$(fkbench_field "$RESULTS_DIR/$name.txt" duration_us)
+  # CPU used during the measured run, in % of one core: server, postgres, wrk.
+  wall_us=$(fkbench_field "$out.txt" duration_us)
   awk -v s=$((server_after - server_before)) -v p=$((postgres_after - postgres_before)) -v w="$wrk_cpu_s" \
     -v hz="$CLK_TCK" -v us="${wall_us:-0}" \
     'BEGIN { if (us <= 0) { print "? ? ?"; exit }
-             printf "%.0f %.0f %.0f\n", s / hz * 1e8 / us, p / hz * 1e8 / us, w * 1e8 / us }' \
-    >"$RESULTS_DIR/$name.cpu"
-  check_wrk_output "$RESULTS_DIR/$name.txt" "$name" || FAILED=1
+             printf "%.0f %.0f %.0f\n", s / hz * 1e8 / us, p / hz * 1e8 / us, w * 1e8 / us }' >"$out.cpu"
+  check_wrk_output "$out.txt" "$name round $round" || FAILED=1
   if [[ -n "$KERNEL_PID" ]] && ! kill -0 "$KERNEL_PID" 2>/dev/null; then
     log "the kernel process is gone"; tail -20 "$BENCH_TMP/kernel.err" >&2
     KERNEL_PID=""
@@ -204,45 +211,83 @@ measure() {
 }
 
 TARGETS=(kernel-health kernel-tenant-settings nginx-health)
-measure kernel-health kernel "http://127.0.0.1:$KERNEL_PORT" "$BENCH_DIR/wrk/health.lua"
-measure kernel-tenant-settings kernel "http://127.0.0.1:$KERNEL_PORT" "$BENCH_DIR/wrk/tenant_settings.lua" "$TENANT_ID"
-measure nginx-health nginx "http://127.0.0.1:$NGINX_PORT" "$BENCH_DIR/wrk/health.lua"
-if [[ -n "$PISTACHE_PID" ]]; then
-  TARGETS+=(pistache-health)
-  measure pistache-health pistache "http://127.0.0.1:$PISTACHE_PORT" "$BENCH_DIR/wrk/health.lua"
-fi
+if [[ -n "$PISTACHE_PID" ]]; then TARGETS+=(pistache-health); fi
+# Rounds interleave the targets, so a burst of load from other users of the
+# machine hits one round of each rather than all rounds of one target.
+for ((round = 1; round <= ROUNDS; round++)); do
+  measure kernel-health "$round" kernel "http://127.0.0.1:$KERNEL_PORT" "$BENCH_DIR/wrk/health.lua"
+  measure kernel-tenant-settings "$round" kernel "http://127.0.0.1:$KERNEL_PORT" \
+    "$BENCH_DIR/wrk/tenant_settings.lua" "$TENANT_ID"
+  measure nginx-health "$round" nginx "http://127.0.0.1:$NGINX_PORT" "$BENCH_DIR/wrk/health.lua"
+  if [[ -n "$PISTACHE_PID" ]]; then
+    measure pistache-health "$round" pistache "http://127.0.0.1:$PISTACHE_PORT" "$BENCH_DIR/wrk/health.lua"
+  fi
+done
 KERNEL_RSS_KB=$( [[ -n "$KERNEL_PID" ]] && vm_rss_kb "$KERNEL_PID" || echo "?")
 curl -s --max-time 5 "http://127.0.0.1:$KERNEL_PORT/metrics" >"$RESULTS_DIR/kernel-metrics.txt" || true
 log "load average after the runs: $(load_average)"
 
+# median NAME FIELD: median over the rounds of an FKBENCH field.
+median() {
+  local round values=()
+  for ((round = 1; round <= ROUNDS; round++)); do
+    values+=("$(fkbench_field "$RESULTS_DIR/$1.r$round.txt" "$2")")
+  done
+  printf '%s\n' "${values[@]}" | awk 'NF { v[++n] = $1 } END {
+    if (n == 0) { print ""; exit }
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    print (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }'
+}
+# median_cpu NAME COLUMN (1 server, 2 postgres, 3 wrk)
+median_cpu() {
+  local round
+  for ((round = 1; round <= ROUNDS; round++)); do
+    awk -v c="$2" '{ print $c }' "$RESULTS_DIR/$1.r$round.cpu" 2>/dev/null || true
+  done | awk '$1 ~ /^[0-9.]+$/ { v[++n] = $1 } END {
+    if (n == 0) { print "?"; exit }
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    print (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }'
+}
+# total NAME FIELD...: sum over the rounds and fields.
+total() {
+  local name=$1 round field value sum=0
+  shift
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for field in "$@"; do
+      value=$(fkbench_field "$RESULTS_DIR/$name.r$round.txt" "$field")
+      sum=$((sum + ${value:-0}))
+    done
+  done
+  echo "$sum"
+}
+range() {  # range NAME: min-max of requests/s over the rounds
+  local round
+  for ((round = 1; round <= ROUNDS; round++)); do fkbench_field "$RESULTS_DIR/$1.r$round.txt" rps; done |
+    awk 'NF { if (n++ == 0 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 } END { if (n) printf "%.0f-%.0f", lo, hi; else print "?" }'
+}
 ms() { awk -v us="$1" 'BEGIN { if (us == "") print "?"; else printf "%.2f", us / 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "?"; else printf "%.3f", a / b }'; }
-rps() { fkbench_field "$RESULTS_DIR/$1.txt" rps; }
+rps() { median "$1" rps; }
 
 {
   echo
   echo "FinKernel bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, build ${BUILD_TYPE:-?}, source $SOURCE_REVISION"
-  echo "wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency -H 'Connection: keep-alive' (after a $WARMUP warm-up); server threads/workers: $SERVER_THREADS"
+  echo "wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency -H 'Connection: keep-alive', $ROUNDS interleaved rounds"
+  echo "per target after a $WARMUP warm-up; server threads/workers: $SERVER_THREADS; medians over the rounds"
   echo "/health body: $HEALTH_BYTES bytes, $HEALTH_TYPE; demo tenant $TENANT_ID"
   echo
-  printf '| %-24s | %12s | %8s | %8s | %8s | %7s | %13s | %10s | %7s | %8s |\n' target requests/s "p50 ms" "p90 ms" \
-    "p99 ms" non-200 socket-errors "server CPU" "pg CPU" "wrk CPU"
-  echo "|--------------------------|--------------|----------|----------|----------|---------|---------------|------------|---------|----------|"
+  printf '| %-24s | %10s | %15s | %6s | %6s | %6s | %7s | %6s | %6s | %6s | %6s |\n' target "req/s" "req/s range" \
+    "p50 ms" "p90 ms" "p99 ms" non-200 "sockerr" "server" "pg" "wrk"
+  echo "|--------------------------|------------|-----------------|--------|--------|--------|---------|---------|--------|--------|--------|"
   for name in "${TARGETS[@]}"; do
-    f="$RESULTS_DIR/$name.txt"
-    socket=0
-    for field in connect_errors read_errors write_errors timeouts; do
-      value=$(fkbench_field "$f" "$field")
-      socket=$((socket + ${value:-0}))
-    done
-    read -r server_cpu postgres_cpu wrk_cpu <"$RESULTS_DIR/$name.cpu" || true
-    printf '| %-24s | %12s | %8s | %8s | %8s | %7s | %13s | %9s%% | %6s%% | %7s%% |\n' "$name" "$(rps "$name")" \
-      "$(ms "$(fkbench_field "$f" p50_us)")" "$(ms "$(fkbench_field "$f" p90_us)")" \
-      "$(ms "$(fkbench_field "$f" p99_us)")" "$(fkbench_field "$f" non200)" "$socket" "${server_cpu:-?}" \
-      "${postgres_cpu:-?}" "${wrk_cpu:-?}"
+    printf '| %-24s | %10.0f | %15s | %6s | %6s | %6s | %7s | %7s | %5s%% | %5s%% | %5s%% |\n' "$name" "$(rps "$name")" \
+      "$(range "$name")" "$(ms "$(median "$name" p50_us)")" "$(ms "$(median "$name" p90_us)")" \
+      "$(ms "$(median "$name" p99_us)")" "$(total "$name" non200)" \
+      "$(total "$name" connect_errors read_errors write_errors timeouts)" \
+      "$(median_cpu "$name" 1)" "$(median_cpu "$name" 2)" "$(median_cpu "$name" 3)"
   done
   echo
-  echo "ratios (requests/s):"
+  echo "ratios (median requests/s):"
   echo "  kernel /health / nginx /health             = $(ratio "$(rps kernel-health)" "$(rps nginx-health)")"
   if [[ " ${TARGETS[*]} " == *" pistache-health "* ]]; then
     echo "  kernel /health / pistache /health          = $(ratio "$(rps kernel-health)" "$(rps pistache-health)")"
@@ -250,9 +295,10 @@ rps() { fkbench_field "$RESULTS_DIR/$1.txt" rps; }
   echo "  kernel tenant read / kernel /health        = $(ratio "$(rps kernel-tenant-settings)" "$(rps kernel-health)")"
   echo "  kernel tenant read / nginx /health         = $(ratio "$(rps kernel-tenant-settings)" "$(rps nginx-health)")"
   echo
-  echo "CPU columns: % of one core used during the measured run by the server under test"
-  echo "(kernel process, nginx master+workers, or the Pistache reference) and by the embedded"
-  echo "PostgreSQL cluster (postmaster + backends), and by wrk itself; the machine has $(nproc) cores"
+  echo "non-200 and sockerr (connect/read/write errors + timeouts) are totals over the rounds."
+  echo "server / pg / wrk: CPU used during the measured runs, in % of one core, by the server under"
+  echo "test (kernel process, nginx master+workers, or the Pistache reference), by the embedded"
+  echo "PostgreSQL cluster (postmaster + backends) and by wrk; the machine has $(nproc) cores"
   echo "(= $(($(nproc) * 100))%), shared by all of them and by anything else running."
   echo "kernel VmRSS after the runs: ${KERNEL_RSS_KB} kB; raw wrk outputs in $RESULTS_DIR"
 } | tee "$RESULTS_DIR/summary.txt"

@@ -62,7 +62,8 @@ Reply Pipeline::decide(RequestContext& context, bool approve) {
   } catch (const approvals::DecisionError& e) {
     throw http::ApiError(e.status(), e.code(), e.what());
   }
-  const auto* rule = services_.policy.approval_rule(action.action);
+  const auto policy = services_.policy.current();
+  const auto* rule = policy->approval_rule(action.action);
   const std::string checker_permission = rule ? rule->checker_permission : "tenant:approvals.decide";
   if (!context.permissions().count(checker_permission)) {
     throw http::ApiError(403, "FORBIDDEN", "missing permission " + checker_permission,

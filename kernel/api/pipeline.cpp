@@ -82,22 +82,30 @@ std::string choose_request_id(const http::Request& request) {
 Pipeline::Pipeline(PipelineServices services, std::vector<Route> routes)
     : services_(services), routes_(std::move(routes)) {
   for (auto& route : approval_routes()) routes_.push_back(std::move(route));
+  if (const auto problem = undeclared_permission(*services_.policy.current()); !problem.empty()) {
+    throw std::invalid_argument(problem);
+  }
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     const auto& route = routes_[i];
-    if (route.permission.empty()) {
-      throw std::invalid_argument("route " + route.method + " " + route.path +
-                                  " declares no permission; every route must declare one");
-    }
-    if (route.permission != "public" && !services_.policy.is_declared(route.permission)) {
-      throw std::invalid_argument("route " + route.method + " " + route.path +
-                                  " declares permission \"" + route.permission +
-                                  "\", which the RBAC policy does not declare");
-    }
     if (!route.handler) {
       throw std::invalid_argument("route " + route.method + " " + route.path + " has no handler");
     }
     router_.add(route.method, route.path, i);
   }
+}
+
+std::string Pipeline::undeclared_permission(const authz::RbacPolicy& policy) const {
+  for (const auto& route : routes_) {
+    if (route.permission.empty()) {
+      return "route " + route.method + " " + route.path +
+             " declares no permission; every route must declare one";
+    }
+    if (route.permission != "public" && !policy.is_declared(route.permission)) {
+      return "route " + route.method + " " + route.path + " declares permission \"" +
+             route.permission + "\", which the RBAC policy does not declare";
+    }
+  }
+  return {};
 }
 
 http::Response Pipeline::protocol_error(int status, std::string_view code,
@@ -211,7 +219,8 @@ http::Response Pipeline::dispatch(http::Request& request, const std::string& req
   }
 
   // Rate limits: the tenant's plan, then the calling principal's share of it.
-  const auto& plan = services_.limits.plan_for(principal.tenant_id);
+  const auto limits = services_.limits.current();
+  const auto& plan = limits->plan_for(principal.tenant_id);
   const auto now = std::chrono::steady_clock::now();
   enforce(services_.limiter.take("tenant:" + principal.tenant_id, plan.tenant, now), "tenant");
   if (!principal.user_id.empty()) {
@@ -225,11 +234,12 @@ http::Response Pipeline::dispatch(http::Request& request, const std::string& req
   context.transaction_ = &transaction;
   // RBAC reads the caller's current roles and token version in the same
   // transaction, so a role change or disable applies to the very next request.
-  auto authorization = authorize(transaction.work(), principal, route.permission, services_.policy);
+  const auto policy = services_.policy.current();  // one policy for the whole request
+  auto authorization = authorize(transaction.work(), principal, route.permission, *policy);
   context.roles_ = std::move(authorization.roles);
   context.permissions_ = std::move(authorization.permissions);
   context.api_key_id_ = principal.api_key_id;
-  if (const auto* rule = services_.policy.approval_rule(route.permission);
+  if (const auto* rule = policy->approval_rule(route.permission);
       rule && approval_applies(*rule, request)) {
     Reply pending = submit_for_approval(route, context, *rule);
     transaction.commit();

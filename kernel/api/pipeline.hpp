@@ -13,6 +13,7 @@
 #include "api/route.hpp"
 #include "api/authenticator.hpp"
 #include "authz/rbac_policy.hpp"
+#include "authz/swappable.hpp"
 #include "db/connection_pool.hpp"
 #include "http/response.hpp"
 #include "http/router.hpp"
@@ -31,9 +32,9 @@ struct PipelineServices {
   db::ConnectionPool& pool;
   tenancy::TenantDirectory& tenants;
   Authenticator& authenticator;
-  const authz::RbacPolicy& policy;
+  const authz::Swappable<authz::RbacPolicy>& policy;
   ratelimit::RateLimiter& limiter;
-  const ratelimit::RateLimitPolicy& limits;
+  const authz::Swappable<ratelimit::RateLimitPolicy>& limits;
   ops::Metrics& metrics;
 };
 
@@ -45,6 +46,10 @@ class Pipeline {
   Pipeline(PipelineServices services, std::vector<Route> routes);
 
   http::Response handle(http::Request& request);
+
+  // Empty if every mounted route's permission is declared in `policy`, else
+  // the first route that is not (a reload must not orphan a route).
+  [[nodiscard]] std::string undeclared_permission(const authz::RbacPolicy& policy) const;
   http::Response protocol_error(int status, std::string_view code, std::string_view message);
 
   // While draining, new requests get 503 SHUTTING_DOWN and /ready fails.

@@ -82,4 +82,21 @@ void KernelApp::drain_and_stop() {
   log::info("stopped serving");
 }
 
+std::string KernelApp::reload_policies() {
+  try {
+    auto rbac = authz::RbacPolicy::load(config_.identity.policy_dir + "/rbac.yaml");
+    auto limits = ratelimit::RateLimitPolicy::load(config_.identity.policy_dir + "/ratelimits.yaml");
+    if (auto problem = pipeline_->undeclared_permission(rbac); !problem.empty()) {
+      throw std::runtime_error(problem);
+    }
+    rbac_.replace(std::move(rbac));
+    limits_.replace(std::move(limits));
+  } catch (const std::exception& e) {
+    log::error("policy reload refused; the previous policies stay in force", {{"error", e.what()}});
+    return e.what();
+  }
+  log::info("policies reloaded", {{"dir", config_.identity.policy_dir}});
+  return {};
+}
+
 }  // namespace fk::app

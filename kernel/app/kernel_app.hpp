@@ -8,6 +8,7 @@
 #include "api/authenticator.hpp"
 #include "auth/auth_service.hpp"
 #include "authz/rbac_policy.hpp"
+#include "authz/swappable.hpp"
 #include "identity/signing_key_ring.hpp"
 #include "config/kernel_config.hpp"
 #include "db/connection_pool.hpp"
@@ -36,21 +37,26 @@ class KernelApp {
   // up to http.drain_timeout, then stops the transport.
   void drain_and_stop();
 
+  // Re-reads rbac.yaml and ratelimits.yaml; a file that fails validation, or
+  // that no longer declares a mounted route's permission, is refused with the
+  // problem named and the policies in force stay. Empty string on success.
+  std::string reload_policies();
+
   tenancy::TenantDirectory& tenants() { return *tenants_; }
   db::ConnectionPool& pool() { return *pool_; }
   auth::AuthService& auth() { return *auth_; }
   const identity::SigningKeyRing& signing_keys() const { return signing_keys_; }
-  const authz::RbacPolicy& rbac() const { return rbac_; }
+  std::shared_ptr<const authz::RbacPolicy> rbac() const { return rbac_.current(); }
 
  private:
   config::KernelConfig config_;
   std::unique_ptr<db::ConnectionPool> pool_;
   std::unique_ptr<tenancy::TenantDirectory> tenants_;
-  authz::RbacPolicy rbac_;
+  authz::Swappable<authz::RbacPolicy> rbac_;
   identity::SigningKeyRing signing_keys_;
   std::unique_ptr<auth::AuthService> auth_;
   std::unique_ptr<api::Authenticator> authenticator_;
-  ratelimit::RateLimitPolicy limits_;
+  authz::Swappable<ratelimit::RateLimitPolicy> limits_;
   std::unique_ptr<ratelimit::RateLimiter> limiter_;
   ops::Metrics metrics_;
   std::unique_ptr<api::Pipeline> pipeline_;

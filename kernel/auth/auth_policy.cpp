@@ -100,7 +100,8 @@ std::string AuthPolicy::password_problem(const std::string& password, const std:
   const std::string folded = lower(password);
   if (common_passwords.count(folded)) return "password is too common";
   const std::string local_part = lower(email.substr(0, email.find('@')));
-  if (!local_part.empty() && folded.find(local_part) != std::string::npos) {
+  // Short local parts ("x@…") would match random passwords by chance.
+  if (local_part.size() >= 4 && folded.find(local_part) != std::string::npos) {
     return "password must not contain the email address";
   }
   return {};

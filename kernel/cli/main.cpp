@@ -20,6 +20,9 @@ constexpr const char* kUsage =
     "  migrate    apply pending database migrations and exit\n"
     "  config     validate a configuration file: finkernel config check FILE\n"
     "  tenant     create, list, show, suspend and resume tenants\n"
+    "  user       create a tenant user, unlock a locked account\n"
+    "  policy     validate a policy file: finkernel policy check FILE\n"
+    "  auth       rotate the access-token signing key\n"
     "  version    print the version\n";
 
 }  // namespace
@@ -37,6 +40,9 @@ int main(int argc, char** argv) {
     if (command == "migrate") return fk::cli::migrate_command(args);
     if (command == "config") return fk::cli::config_command(args);
     if (command == "tenant") return fk::cli::tenant_command(args);
+    if (command == "user") return fk::cli::user_command(args);
+    if (command == "policy") return fk::cli::policy_command(args);
+    if (command == "auth") return fk::cli::auth_command(args);
     if (command == "version" || command == "--version") {
       std::cout << "finkernel " << FK_VERSION << "\n";
       return 0;

@@ -40,7 +40,7 @@ std::string make_user(fk::test::TestKernel& kernel, const TestTenant& tenant, co
                       const std::vector<std::string>& roles) {
   fk::db::TenantTransaction transaction(kernel.app().pool(), tenant.id);
   const auto user = fk::auth::create_user(transaction.work(), kernel.app().auth().policy(),
-                                          kernel.app().rbac(), email, "Test", kPassword, roles);
+                                          *kernel.app().rbac(), email, "Test", kPassword, roles);
   transaction.commit();
   return user.id;
 }

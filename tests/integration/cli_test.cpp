@@ -129,3 +129,96 @@ TEST_CASE("finkernel run serves, then drains and exits on SIGTERM", "[cli]") {
   std::filesystem::remove_all(keys_dir);
   unsetenv("FINKERNEL_IDENTITY_SIGNING_KEYS_FILE");
 }
+
+namespace {
+
+std::string copy_policies() {
+  char pattern[] = "/tmp/fk-cli-policies-XXXXXX";
+  const std::filesystem::path dir = mkdtemp(pattern);
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(FK_SOURCE_DIR) + "/policies")) {
+    std::filesystem::copy_file(entry.path(), dir / entry.path().filename());
+  }
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("finkernel policy check names the file, line and problem", "[cli]") {
+  const auto dir = copy_policies();
+  for (const auto* file : {"rbac.yaml", "auth.yaml", "ratelimits.yaml"}) {
+    const auto ok = run_finkernel({"policy", "check", dir + "/" + file});
+    INFO(ok.out);
+    REQUIRE(ok.exit_code == 0);
+  }
+  std::ofstream(dir + "/rbac.yaml", std::ios::trunc)
+      << "permissions:\n  tenant:settings.read: Read settings\nroles:\n  clerk:\n    realm: tenant\n"
+         "    grants: [\"ledger:*\"]\n";
+  const auto bad = run_finkernel({"policy", "check", dir + "/rbac.yaml"});
+  INFO(bad.out);
+  REQUIRE(bad.exit_code == 1);
+  REQUIRE(bad.out.find("rbac.yaml:") != std::string::npos);
+  REQUIRE(bad.out.find("ledger:*") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a running kernel reloads policies on SIGHUP and refuses a bad file", "[cli]") {
+  const auto dir = copy_policies();
+  char keys_dir[] = "/tmp/fk-cli-keys-XXXXXX";
+  REQUIRE(mkdtemp(keys_dir) != nullptr);
+  setenv("FINKERNEL_IDENTITY_SIGNING_KEYS_FILE", (std::string(keys_dir) + "/keys.json").c_str(), 1);
+  setenv("FINKERNEL_IDENTITY_POLICY_DIR", dir.c_str(), 1);
+  fk::test::BackgroundProcess kernel(with_database({"run", "--port", "0"}));
+  const auto output = kernel.wait_for_output("Press Ctrl-C", 60'000);
+  std::smatch match;
+  REQUIRE(std::regex_search(output, match, std::regex("serving on http://127\\.0\\.0\\.1:(\\d+)")));
+  const auto port = static_cast<uint16_t>(std::stoi(match[1]));
+
+  std::ofstream(dir + "/rbac.yaml", std::ios::trunc) << "permissions: {}\nroles: {}\n";
+  kernel.signal(SIGHUP);
+  const auto refused = kernel.wait_for_output("policy reload refused", 10'000);
+  REQUIRE(refused.find("policy reload refused") != std::string::npos);
+  REQUIRE(fk::test::http_call(port, "GET", "/ready").status == 200);  // still serving, old policy
+
+  std::filesystem::copy_file(std::string(FK_SOURCE_DIR) + "/policies/rbac.yaml", dir + "/rbac.yaml",
+                             std::filesystem::copy_options::overwrite_existing);
+  kernel.signal(SIGHUP);
+  REQUIRE(kernel.wait_for_output("policies reloaded", 10'000).find("policies reloaded") != std::string::npos);
+  kernel.signal(SIGTERM);
+  REQUIRE(kernel.wait(30'000) == 0);
+  unsetenv("FINKERNEL_IDENTITY_POLICY_DIR");
+  unsetenv("FINKERNEL_IDENTITY_SIGNING_KEYS_FILE");
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(keys_dir);
+}
+
+TEST_CASE("finkernel user create and unlock; auth rotate-signing-key", "[cli]") {
+  const std::string slug = "cli-users-" + std::to_string(getpid());
+  REQUIRE(run_finkernel(with_database({"tenant", "create", slug, "--name", "Users Bank"})).exit_code == 0);
+  const auto created = run_finkernel(
+      with_database({"user", "create", "--tenant", slug, "--email", "ops@example.com", "--role", "tenant-admin,auditor"}));
+  INFO(created.out);
+  REQUIRE(created.exit_code == 0);
+  REQUIRE(created.out.find("password: ") != std::string::npos);
+  const auto duplicate = run_finkernel(with_database({"user", "create", "--tenant", slug, "--email", "ops@example.com"}));
+  REQUIRE(duplicate.exit_code == 1);
+  const auto bad_role =
+      run_finkernel(with_database({"user", "create", "--tenant", slug, "--email", "x@example.com", "--role", "platform-admin"}));
+  INFO(bad_role.out);
+  REQUIRE(bad_role.exit_code == 1);
+  REQUIRE(bad_role.out.find("roles") != std::string::npos);
+  REQUIRE(run_finkernel(with_database({"user", "unlock", "--tenant", slug, "--email", "ops@example.com"})).exit_code == 0);
+
+  char keys_dir[] = "/tmp/fk-rotate-XXXXXX";
+  REQUIRE(mkdtemp(keys_dir) != nullptr);
+  setenv("FINKERNEL_IDENTITY_SIGNING_KEYS_FILE", (std::string(keys_dir) + "/keys.json").c_str(), 1);
+  const auto first = run_finkernel({"auth", "rotate-signing-key"});
+  const auto second = run_finkernel({"auth", "rotate-signing-key"});
+  INFO(first.out << second.out);
+  REQUIRE(first.exit_code == 0);
+  REQUIRE(second.exit_code == 0);
+  REQUIRE(first.out.substr(0, 30) != second.out.substr(0, 30));  // a new kid each time
+  REQUIRE((std::filesystem::status(std::string(keys_dir) + "/keys.json").permissions() &
+           (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) == std::filesystem::perms::none);
+  unsetenv("FINKERNEL_IDENTITY_SIGNING_KEYS_FILE");
+  std::filesystem::remove_all(keys_dir);
+}

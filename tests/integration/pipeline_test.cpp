@@ -45,9 +45,9 @@ struct Harness {
                               std::chrono::milliseconds(2000)};
   fk::tenancy::TenantDirectory tenants{pool, std::chrono::milliseconds(0)};
   std::unique_ptr<fk::api::Authenticator> authenticator = fk::api::make_authenticator(nullptr, nullptr, true);
-  fk::authz::RbacPolicy policy = test_policy();
+  fk::authz::Swappable<fk::authz::RbacPolicy> policy{test_policy()};
   std::unique_ptr<fk::ratelimit::RateLimiter> limiter = fk::ratelimit::make_in_process_limiter();
-  fk::ratelimit::RateLimitPolicy limits = generous_limits();
+  fk::authz::Swappable<fk::ratelimit::RateLimitPolicy> limits{generous_limits()};
   fk::ops::Metrics metrics;
   std::unique_ptr<fk::api::Pipeline> pipeline;
   std::unique_ptr<fk::http::Server> server;
@@ -134,9 +134,9 @@ TEST_CASE("a route without a declared permission does not start", "[pipeline]") 
                               std::chrono::milliseconds(100)};
   fk::tenancy::TenantDirectory tenants{pool, std::chrono::milliseconds(0)};
   auto authenticator = fk::api::make_authenticator(nullptr, nullptr, true);
-  const auto policy = test_policy();
+  const fk::authz::Swappable<fk::authz::RbacPolicy> policy{test_policy()};
   auto limiter = fk::ratelimit::make_in_process_limiter();
-  const auto limits = generous_limits();
+  const fk::authz::Swappable<fk::ratelimit::RateLimitPolicy> limits{generous_limits()};
   fk::ops::Metrics metrics;
   std::vector<fk::api::Route> routes = {
       {"GET", "/undeclared", fk::api::Scope::tenant, "",

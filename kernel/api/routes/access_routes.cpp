@@ -39,14 +39,15 @@ http::ApiError input_error(const auth::UserInputError& e) {
 }
 
 // Checks a role definition without writing it (also run before an approval is stored).
-void validate_role(RequestContext& context, const authz::RbacPolicy& rbac) {
+void validate_role(RequestContext& context, const authz::Swappable<authz::RbacPolicy>& policies) {
+  const auto rbac = policies.current();
   const auto body = context.json_body();
   if (!body.is_object()) throw http::ApiError(422, "VALIDATION_FAILED", "request body must be a JSON object");
   const auto permissions = string_list(body, "permissions");
   const auto& name = context.param("name");
   try {
     context.db().exec("SAVEPOINT fk_validate_role");
-    auth::put_tenant_role(context.db(), rbac, name, permissions);
+    auth::put_tenant_role(context.db(), *rbac, name, permissions);
     context.db().exec("ROLLBACK TO SAVEPOINT fk_validate_role");
   } catch (const auth::UserInputError& e) {
     context.db().exec("ROLLBACK TO SAVEPOINT fk_validate_role");
@@ -56,7 +57,7 @@ void validate_role(RequestContext& context, const authz::RbacPolicy& rbac) {
 
 }  // namespace
 
-std::vector<Route> access_routes(const authz::RbacPolicy& rbac) {
+std::vector<Route> access_routes(const authz::Swappable<authz::RbacPolicy>& rbac) {
   std::vector<Route> routes;
   routes.emplace_back("GET", "/v1/api-keys", Scope::tenant, "tenant:api-keys.read", [](RequestContext& context) {
     nlohmann::json keys = nlohmann::json::array();
@@ -103,7 +104,8 @@ std::vector<Route> access_routes(const authz::RbacPolicy& rbac) {
       [&rbac](RequestContext& context) {
         const auto permissions = string_list(context.json_body(), "permissions");
         try {
-          const auto role = auth::put_tenant_role(context.db(), rbac, context.param("name"), permissions);
+          const auto role =
+              auth::put_tenant_role(context.db(), *rbac.current(), context.param("name"), permissions);
           return Reply{200, {{"name", role.name}, {"permissions", role.permissions}, {"definedBy", "tenant"}}, {}, {}};
         } catch (const auth::UserInputError& e) {
           throw input_error(e);

@@ -39,14 +39,15 @@ auto translating_auth_errors(Action&& action) {
 }  // namespace
 
 std::vector<Route> auth_routes(auth::AuthService& service, ratelimit::RateLimiter& limiter,
-                               const ratelimit::RateLimitPolicy& limits) {
+                               const authz::Swappable<ratelimit::RateLimitPolicy>& limits) {
   std::vector<Route> routes;
   routes.push_back({"POST", "/v1/auth/login", Scope::open, "public",
                     [&service, &limiter, &limits](RequestContext& context) {
                       // Per-address throttling backs up per-account lockout
                       // against password spraying across many accounts.
                       enforce(limiter.take("login:" + context.request().remote_address,
-                                           limits.login_per_address, std::chrono::steady_clock::now()),
+                                           limits.current()->login_per_address,
+                                           std::chrono::steady_clock::now()),
                               "address");
                       const auto body = context.json_body();
                       const auto tenant = required_string(body, "tenant");

@@ -6,6 +6,7 @@
 #include "auth/auth_policy.hpp"
 #include "auth/auth_service.hpp"
 #include "authz/rbac_policy.hpp"
+#include "authz/swappable.hpp"
 #include "db/connection_pool.hpp"
 #include "ops/metrics.hpp"
 #include "ratelimit/rate_limit_policy.hpp"
@@ -31,12 +32,13 @@ std::vector<Route> tenant_settings_routes();
 // POST /v1/auth/login, /v1/auth/refresh, /v1/auth/logout
 // Login is also limited per client address (ratelimits.yaml: login_per_address).
 std::vector<Route> auth_routes(auth::AuthService& service, ratelimit::RateLimiter& limiter,
-                               const ratelimit::RateLimitPolicy& limits);
+                               const authz::Swappable<ratelimit::RateLimitPolicy>& limits);
 
 // /v1/users: list, create, show, roles, disable, enable, unlock
-std::vector<Route> user_routes(const auth::AuthPolicy& policy, const authz::RbacPolicy& rbac);
+std::vector<Route> user_routes(const auth::AuthPolicy& policy,
+                               const authz::Swappable<authz::RbacPolicy>& rbac);
 
 // /v1/api-keys (create, list, revoke) and /v1/roles (tenant-defined roles)
-std::vector<Route> access_routes(const authz::RbacPolicy& rbac);
+std::vector<Route> access_routes(const authz::Swappable<authz::RbacPolicy>& rbac);
 
 }  // namespace fk::api

@@ -77,7 +77,8 @@ Reply user_reply(int status, const auth::UserRecord& user) { return Reply{status
 
 }  // namespace
 
-std::vector<Route> user_routes(const auth::AuthPolicy& policy, const authz::RbacPolicy& rbac) {
+std::vector<Route> user_routes(const auth::AuthPolicy& policy,
+                               const authz::Swappable<authz::RbacPolicy>& rbac) {
   std::vector<Route> routes;
   routes.push_back({"GET", "/v1/users", Scope::tenant, "tenant:users.read", [](RequestContext& context) {
                       nlohmann::json users = nlohmann::json::array();
@@ -89,7 +90,7 @@ std::vector<Route> user_routes(const auth::AuthPolicy& policy, const authz::Rbac
                       const auto body = context.json_body();
                       only_fields(body, {"email", "displayName", "password", "roles"});
                       try {
-                        return user_reply(201, auth::create_user(context.db(), policy, rbac,
+                        return user_reply(201, auth::create_user(context.db(), policy, *rbac.current(),
                                                                  string_field(body, "email", true),
                                                                  string_field(body, "displayName", false),
                                                                  string_field(body, "password", true),
@@ -111,7 +112,7 @@ std::vector<Route> user_routes(const auth::AuthPolicy& policy, const authz::Rbac
                       only_fields(body, {"roles"});
                       const auto roles = roles_field(body);
                       try {
-                        auth::check_tenant_roles(context.db(), rbac, roles);
+                        auth::check_tenant_roles(context.db(), *rbac.current(), roles);
                       } catch (const auth::UserInputError& e) {
                         throw http::ApiError(422, "VALIDATION_FAILED", e.what(),
                                              {{"field", e.field()}, {"reason", "INVALID_VALUE"}});

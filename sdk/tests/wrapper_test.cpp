@@ -1,0 +1,145 @@
+// Unit tests of the header-only C++ wrapper's pure parts: Result, Error,
+// Param, string helpers, JSON string parsing. Compiled twice, as C++17 and
+// C++20, with strict warnings (see CMakeLists.txt). The wrapper's calls into
+// a host are exercised by the harness tests (harness/fk_sdk_harness.cpp).
+#include <finkernel/fk_plugin.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+namespace {
+
+int failures = 0;
+
+#define CHECK(cond)                                                              \
+  do {                                                                           \
+    if (!(cond)) {                                                               \
+      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                                \
+    }                                                                            \
+  } while (0)
+
+using fk::sdk::Error;
+using fk::sdk::Param;
+using fk::sdk::Result;
+
+// Money is exact: floating point cannot become a statement parameter.
+static_assert(!std::is_constructible_v<Param, double>);
+static_assert(!std::is_constructible_v<Param, float>);
+static_assert(std::is_constructible_v<Param, int64_t>);
+static_assert(std::is_constructible_v<Param, std::optional<std::string>>);
+// Rows own a host result: movable, never copyable.
+static_assert(!std::is_copy_constructible_v<fk::sdk::Rows>);
+static_assert(std::is_nothrow_move_constructible_v<fk::sdk::Rows>);
+// The callbacks table of a C++ plugin is a compile-time constant.
+struct Empty : fk::sdk::Plugin {};
+constexpr fk_plugin_callbacks kEmptyCallbacks = fk::sdk::detail::make_callbacks<Empty>();
+static_assert(kEmptyCallbacks.struct_size == sizeof(fk_plugin_callbacks));
+static_assert(kEmptyCallbacks.reserved0 == 0);
+
+std::string str_of(fk_str s) { return std::string(fk::sdk::view(s)); }
+
+void test_result() {
+  Result<int> ok = 42;
+  CHECK(ok.has_value() && static_cast<bool>(ok) && *ok == 42 && ok.value() == 42);
+  Result<int> bad = Error::not_found("no such thing");
+  CHECK(!bad && bad.error().code == FK_ERR_NOT_FOUND && bad.value_or(7) == 7);
+  bool threw = false;
+  try {
+    (void)bad.value();
+  } catch (const fk::sdk::Exception& e) {
+    threw = e.error().code == FK_ERR_NOT_FOUND && std::strstr(e.what(), "no such thing");
+  }
+  CHECK(threw);
+
+  Result<void> v;
+  CHECK(v.has_value());
+  Result<void> verr = Error::conflict("taken");
+  CHECK(!verr && verr.error().code == FK_ERR_CONFLICT);
+
+  Result<std::string> moved = std::string("abc");
+  std::string taken = std::move(moved).value();
+  CHECK(taken == "abc");
+
+  // An Error can never claim success.
+  Error e(FK_OK, "oops");
+  CHECK(e.code == FK_ERR_INTERNAL);
+}
+
+void test_error_mapping() {
+  CHECK(Error::validation("x").effective_http_status() == 422);
+  CHECK(Error::invalid_argument("x").effective_http_status() == 400);
+  CHECK(Error::permission_denied("x").effective_http_status() == 403);
+  CHECK(Error::internal("x").effective_http_status() == 500);
+  Error custom = Error::conflict("exists").with_api_code("GREETING_EXISTS").with_http_status(409);
+  CHECK(custom.api_code == "GREETING_EXISTS" && custom.effective_http_status() == 409);
+  Error db(FK_ERR_DB, "SQL failed");
+  db.subcode = "23505";
+  CHECK(db.describe() == "FK_ERR_DB: SQL failed [23505]");
+  CHECK(std::string(fk::sdk::detail::Bridge::default_api_code(FK_ERR_VALIDATION)) ==
+        "VALIDATION_FAILED");
+  CHECK(std::string(fk::sdk::detail::Bridge::default_api_code(9999)) == "INTERNAL_ERROR");
+}
+
+void test_params() {
+  CHECK(Param(nullptr).abi().data == nullptr);
+  CHECK(Param(std::nullopt).is_null());
+  CHECK(Param(static_cast<const char*>(nullptr)).is_null());
+  const fk_str empty = Param("").abi();
+  CHECK(empty.data != nullptr && empty.len == 0);  // "" is not NULL
+  CHECK(str_of(Param(std::string_view()).abi()).empty() && Param(std::string_view()).abi().data);
+  CHECK(str_of(Param(-42).abi()) == "-42");
+  CHECK(str_of(Param(uint64_t{18446744073709551615u}).abi()) == "18446744073709551615");
+  CHECK(str_of(Param(true).abi()) == "true");
+  std::optional<int> none;
+  std::optional<int> some = 5;
+  CHECK(Param(none).is_null());
+  CHECK(str_of(Param(some).abi()) == "5");
+  std::string s = "hello";
+  Param ps(s);
+  CHECK(ps.abi().data == s.data());  // borrowed, not copied
+  // An owned value survives moves (small-string buffers move with the Param).
+  std::vector<Param> params;
+  for (int i = 0; i < 20; ++i) params.emplace_back(i);
+  CHECK(str_of(params[19].abi()) == "19");
+}
+
+void test_strings() {
+  CHECK(fk::sdk::view(fk_str{nullptr, 0}).empty());
+  CHECK(fk::sdk::str(std::string_view()).data != nullptr);
+  CHECK(fk::sdk::json_quote("a\"b\\c\n\x01") == "\"a\\\"b\\\\c\\n\\u0001\"");
+  CHECK(fk::sdk::json_quote("") == "\"\"");
+  CHECK(fk::sdk::json_quote("grüße") == "\"grüße\"");
+
+  using fk::sdk::Config;
+  CHECK(Config::parse_json_string("\"plain\"") == std::optional<std::string>("plain"));
+  CHECK(Config::parse_json_string("\"a\\\"b\\\\c\\/d\\n\"") ==
+        std::optional<std::string>("a\"b\\c/d\n"));
+  CHECK(Config::parse_json_string("\"\\u00fc\"") == std::optional<std::string>("\xc3\xbc"));
+  CHECK(Config::parse_json_string("\"\\ud83d\\ude00\"") ==
+        std::optional<std::string>("\xf0\x9f\x98\x80"));
+  CHECK(!Config::parse_json_string("plain"));
+  CHECK(!Config::parse_json_string("\"unterminated"));
+  CHECK(!Config::parse_json_string("\"bad\\\""));
+  CHECK(!Config::parse_json_string("\"\\ud83d\""));  // lone surrogate
+  CHECK(!Config::parse_json_string("\"\\x\""));
+  CHECK(!Config::parse_json_string("\"a\"b\""));
+}
+
+}  // namespace
+
+int main() {
+  test_result();
+  test_error_mapping();
+  test_params();
+  test_strings();
+  if (failures != 0) {
+    std::fprintf(stderr, "wrapper test: %d check(s) failed\n", failures);
+    return 1;
+  }
+  std::printf("wrapper test (C++%ld): all checks passed\n", (__cplusplus / 100) % 100);
+  return 0;
+}
