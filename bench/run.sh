@@ -198,10 +198,18 @@ measure() {
     END { printf "%.3f", t[ARGV[2]] - t[ARGV[1]] }' "$BENCH_TMP/times.before" "$BENCH_TMP/times.after")
   # CPU used during the measured run, in % of one core: server, postgres, wrk.
   wall_us=$(fkbench_field "$out.txt" duration_us)
+  # 4th value: requests per CPU-second of the server side (kernel + PostgreSQL
+  # for the kernel, the reference server alone otherwise): less sensitive to
+  # other load on the machine than requests/s.
+  local server_side_ticks=$((server_after - server_before))
+  if [[ "$server" == kernel ]]; then server_side_ticks=$((server_side_ticks + postgres_after - postgres_before)); fi
   awk -v s=$((server_after - server_before)) -v p=$((postgres_after - postgres_before)) -v w="$wrk_cpu_s" \
-    -v hz="$CLK_TCK" -v us="${wall_us:-0}" \
-    'BEGIN { if (us <= 0) { print "? ? ?"; exit }
-             printf "%.0f %.0f %.0f\n", s / hz * 1e8 / us, p / hz * 1e8 / us, w * 1e8 / us }' >"$out.cpu"
+    -v hz="$CLK_TCK" -v us="${wall_us:-0}" -v side="$server_side_ticks" \
+    -v n="$(fkbench_field "$out.txt" requests)" \
+    'BEGIN { if (us <= 0) { print "? ? ? ?"; exit }
+             per_cpu = "?"; if (side > 0) per_cpu = sprintf("%.0f", n / (side / hz))
+             printf "%.0f %.0f %.0f %s\n", s / hz * 1e8 / us, p / hz * 1e8 / us, w * 1e8 / us, per_cpu }' \
+    >"$out.cpu"
   check_wrk_output "$out.txt" "$name round $round" || FAILED=1
   if [[ -n "$KERNEL_PID" ]] && ! kill -0 "$KERNEL_PID" 2>/dev/null; then
     log "the kernel process is gone"; tail -20 "$BENCH_TMP/kernel.err" >&2
@@ -238,7 +246,7 @@ median() {
     for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
     print (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }'
 }
-# median_cpu NAME COLUMN (1 server, 2 postgres, 3 wrk)
+# median_cpu NAME COLUMN (1 server, 2 postgres, 3 wrk, 4 requests per server-side CPU-second)
 median_cpu() {
   local round
   for ((round = 1; round <= ROUNDS; round++)); do
@@ -276,15 +284,15 @@ rps() { median "$1" rps; }
   echo "per target after a $WARMUP warm-up; server threads/workers: $SERVER_THREADS; medians over the rounds"
   echo "/health body: $HEALTH_BYTES bytes, $HEALTH_TYPE; demo tenant $TENANT_ID"
   echo
-  printf '| %-24s | %10s | %15s | %6s | %6s | %6s | %7s | %6s | %6s | %6s | %6s |\n' target "req/s" "req/s range" \
-    "p50 ms" "p90 ms" "p99 ms" non-200 "sockerr" "server" "pg" "wrk"
-  echo "|--------------------------|------------|-----------------|--------|--------|--------|---------|---------|--------|--------|--------|"
+  printf '| %-24s | %10s | %15s | %6s | %6s | %6s | %7s | %7s | %6s | %6s | %6s | %9s |\n' target "req/s" \
+    "req/s range" "p50 ms" "p90 ms" "p99 ms" non-200 "sockerr" "server" "pg" "wrk" "req/CPU-s"
+  echo "|--------------------------|------------|-----------------|--------|--------|--------|---------|---------|--------|--------|--------|-----------|"
   for name in "${TARGETS[@]}"; do
-    printf '| %-24s | %10.0f | %15s | %6s | %6s | %6s | %7s | %7s | %5s%% | %5s%% | %5s%% |\n' "$name" "$(rps "$name")" \
-      "$(range "$name")" "$(ms "$(median "$name" p50_us)")" "$(ms "$(median "$name" p90_us)")" \
+    printf '| %-24s | %10.0f | %15s | %6s | %6s | %6s | %7s | %7s | %5s%% | %5s%% | %5s%% | %9s |\n' "$name" \
+      "$(rps "$name")" "$(range "$name")" "$(ms "$(median "$name" p50_us)")" "$(ms "$(median "$name" p90_us)")" \
       "$(ms "$(median "$name" p99_us)")" "$(total "$name" non200)" \
       "$(total "$name" connect_errors read_errors write_errors timeouts)" \
-      "$(median_cpu "$name" 1)" "$(median_cpu "$name" 2)" "$(median_cpu "$name" 3)"
+      "$(median_cpu "$name" 1)" "$(median_cpu "$name" 2)" "$(median_cpu "$name" 3)" "$(median_cpu "$name" 4)"
   done
   echo
   echo "ratios (median requests/s):"
@@ -294,12 +302,19 @@ rps() { median "$1" rps; }
   fi
   echo "  kernel tenant read / kernel /health        = $(ratio "$(rps kernel-tenant-settings)" "$(rps kernel-health)")"
   echo "  kernel tenant read / nginx /health         = $(ratio "$(rps kernel-tenant-settings)" "$(rps nginx-health)")"
+  echo "ratios (median requests per server-side CPU-second):"
+  echo "  kernel /health / nginx /health             = $(ratio "$(median_cpu kernel-health 4)" "$(median_cpu nginx-health 4)")"
+  if [[ " ${TARGETS[*]} " == *" pistache-health "* ]]; then
+    echo "  kernel /health / pistache /health          = $(ratio "$(median_cpu kernel-health 4)" "$(median_cpu pistache-health 4)")"
+  fi
+  echo "  kernel tenant read / kernel /health        = $(ratio "$(median_cpu kernel-tenant-settings 4)" "$(median_cpu kernel-health 4)")"
   echo
   echo "non-200 and sockerr (connect/read/write errors + timeouts) are totals over the rounds."
   echo "server / pg / wrk: CPU used during the measured runs, in % of one core, by the server under"
   echo "test (kernel process, nginx master+workers, or the Pistache reference), by the embedded"
   echo "PostgreSQL cluster (postmaster + backends) and by wrk; the machine has $(nproc) cores"
-  echo "(= $(($(nproc) * 100))%), shared by all of them and by anything else running."
+  echo "(= $(($(nproc) * 100))%), shared by all of them and by anything else running. req/CPU-s:"
+  echo "requests per CPU-second of the server side (kernel + PostgreSQL for the kernel targets)."
   echo "kernel VmRSS after the runs: ${KERNEL_RSS_KB} kB; raw wrk outputs in $RESULTS_DIR"
 } | tee "$RESULTS_DIR/summary.txt"
 

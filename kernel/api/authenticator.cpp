@@ -45,6 +45,13 @@ class RequestAuthenticator final : public Authenticator {
     if (credential.rfind("fk_", 0) == 0) return from_api_key(credential);
     try {
       const auto identity = auth_->verify_access_token(std::string(credential));
+      if (identity.realm == "platform" && tenancy::is_uuid(identity.user_id)) {
+        Principal principal;
+        principal.platform = true;
+        principal.user_id = lower(identity.user_id);
+        principal.token_version = identity.token_version;
+        return principal;
+      }
       if (!tenancy::is_uuid(identity.tenant_id) || !tenancy::is_uuid(identity.user_id)) {
         throw http::ApiError(401, "INVALID_TOKEN", "access token is invalid or expired");
       }

@@ -22,6 +22,7 @@ struct Principal {
   std::string user_id;    // empty for the dev_mode caller
   std::uint64_t token_version = 0;
   bool dev_trusted = false;  // dev_mode header: every permission, never in production
+  bool platform = false;     // a platform administrator (tenant_id empty)
   // Set for API keys: the key's id and the subset of its creator's permissions it carries.
   std::string api_key_id;
   std::vector<std::string> key_permissions;

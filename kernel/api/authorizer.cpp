@@ -5,7 +5,44 @@
 #include "http/api_error.hpp"
 #include "log/json_log.hpp"
 
+#include <pqxx/pqxx>
+
 namespace fk::api {
+
+Authorization authorize_platform(db::ConnectionPool& pool, const Principal& principal,
+                                 const std::string& permission, const authz::RbacPolicy& policy) {
+  auto connection = pool.acquire();
+  pqxx::result rows;
+  try {
+    pqxx::nontransaction tx(connection.get());
+    rows = tx.exec_params("SELECT active, token_version, roles FROM fk_platform_admin_principal($1::uuid)",
+                          principal.user_id);
+  } catch (const pqxx::broken_connection&) {
+    connection.mark_broken();
+    throw;
+  }
+  if (rows.empty() || !rows[0][0].as<bool>() || rows[0][1].as<std::uint64_t>() != principal.token_version) {
+    throw http::ApiError(401, "TOKEN_REVOKED", "this credential is no longer valid");
+  }
+  std::vector<std::string> roles;
+  const auto joined = rows[0][2].as<std::string>();
+  for (std::size_t start = 0; start < joined.size();) {
+    const auto comma = joined.find(',', start);
+    const auto role = joined.substr(start, comma - start);
+    // Only platform-realm roles count in the platform realm.
+    if (const auto* found = policy.role(role); found && found->realm == authz::Realm::platform) {
+      roles.push_back(role);
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  auto permissions = policy.permissions_of(roles);
+  if (!permissions.count(permission)) {
+    log::warn("permission denied", {{"platformAdminId", principal.user_id}, {"permission", permission}});
+    throw http::ApiError(403, "FORBIDDEN", "missing permission " + permission, {{"permission", permission}});
+  }
+  return Authorization{roles, std::move(permissions)};
+}
 
 Authorization authorize(pqxx::transaction_base& tx, const Principal& principal,
                         const std::string& permission, const authz::RbacPolicy& policy) {

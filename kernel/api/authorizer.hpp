@@ -6,6 +6,7 @@
 
 #include "api/authenticator.hpp"
 #include "authz/rbac_policy.hpp"
+#include "db/connection_pool.hpp"
 
 #include <set>
 #include <string>
@@ -21,6 +22,11 @@ struct Authorization {
   std::vector<std::string> roles;
   std::set<std::string> permissions;  // what the caller may do now (for API keys: the key's share)
 };
+
+// Platform realm: the administrator must be active at the token's version
+// and hold a platform role granting `permission`. Throws like authorize().
+Authorization authorize_platform(db::ConnectionPool& pool, const Principal& principal,
+                                 const std::string& permission, const authz::RbacPolicy& policy);
 
 // Throws http::ApiError 401 TOKEN_REVOKED or 403 FORBIDDEN.
 Authorization authorize(pqxx::transaction_base& tx, const Principal& principal,

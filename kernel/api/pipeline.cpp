@@ -94,6 +94,24 @@ Pipeline::Pipeline(PipelineServices services, std::vector<Route> routes)
   }
 }
 
+http::Response Pipeline::dispatch_platform(const Route& route, RequestContext& context,
+                                           const Principal& principal) {
+  if (!principal.platform) {
+    throw http::ApiError(403, "FORBIDDEN", "this route is for platform administrators");
+  }
+  const auto limits = services_.limits.current();
+  enforce(services_.limiter.take("platform:" + principal.user_id,
+                                 limits->plans.at(limits->default_plan).principal,
+                                 std::chrono::steady_clock::now()),
+          "principal");
+  const auto policy = services_.policy.current();
+  auto authorization = authorize_platform(services_.pool, principal, route.permission, *policy);
+  context.user_id_ = principal.user_id;
+  context.roles_ = std::move(authorization.roles);
+  context.permissions_ = std::move(authorization.permissions);
+  return render(route.handler(context), context.request_id());
+}
+
 std::string Pipeline::undeclared_permission(const authz::RbacPolicy& policy) const {
   for (const auto& route : routes_) {
     if (route.permission.empty()) {
@@ -205,6 +223,10 @@ http::Response Pipeline::dispatch(http::Request& request, const std::string& req
 
   // Authenticate: who is calling, for which tenant.
   const Principal principal = services_.authenticator.authenticate(request);
+  if (route.scope == Scope::platform) return dispatch_platform(route, context, principal);
+  if (principal.platform) {
+    throw http::ApiError(403, "FORBIDDEN", "platform credentials do not act inside a tenant");
+  }
   context.tenant_id_ = principal.tenant_id;
   context.user_id_ = principal.user_id;
   tenant_label = principal.tenant_id;

@@ -64,6 +64,8 @@ class Pipeline {
   Reply submit_for_approval(const Route& route, RequestContext& context,
                             const authz::ApprovalRule& rule);
   std::vector<Route> approval_routes();
+  http::Response dispatch_platform(const Route& route, RequestContext& context,
+                                   const Principal& principal);
   Reply decide(RequestContext& context, bool approve);
 
   PipelineServices services_;

@@ -20,6 +20,7 @@ namespace fk::api {
 enum class Scope {
   open,    // no identity, no tenant, no transaction: /health, /ready, /metrics
   tenant,  // resolved tenant, runs inside one tenant transaction
+  platform,  // a platform administrator; no tenant, no tenant transaction
 };
 
 class RequestContext {

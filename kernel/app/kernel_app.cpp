@@ -8,7 +8,8 @@
 
 namespace fk::app {
 
-KernelApp::KernelApp(const config::KernelConfig& config, const std::string& runtime_url)
+KernelApp::KernelApp(const config::KernelConfig& config, const std::string& runtime_url,
+                     const std::string& owner_url)
     : config_(config),
       pool_(std::make_unique<db::ConnectionPool>(runtime_url, config.database.pool_size,
                                                  config.database.acquire_timeout)),
@@ -29,6 +30,8 @@ KernelApp::KernelApp(const config::KernelConfig& config, const std::string& runt
   add(api::auth_routes(*auth_, *limiter_, limits_));
   add(api::user_routes(auth_->policy(), rbac_));
   add(api::access_routes(rbac_));
+  add(api::platform_routes({*auth_, owner_url, [this](const std::string& id) { tenants_->forget(id); },
+                            [this] { return reload_policies(); }}));
   pipeline_ = std::make_unique<api::Pipeline>(
       api::PipelineServices{*pool_, *tenants_, *authenticator_, rbac_, *limiter_, limits_, metrics_}, std::move(routes));
 

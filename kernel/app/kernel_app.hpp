@@ -25,7 +25,9 @@ namespace fk::app {
 
 class KernelApp {
  public:
-  KernelApp(const config::KernelConfig& config, const std::string& runtime_url);
+  // `owner_url` serves platform administration (tenant lifecycle) only.
+  KernelApp(const config::KernelConfig& config, const std::string& runtime_url,
+            const std::string& owner_url);
   ~KernelApp();
   KernelApp(const KernelApp&) = delete;
   KernelApp& operator=(const KernelApp&) = delete;

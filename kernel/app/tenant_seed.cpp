@@ -1,5 +1,6 @@
 #include "app/tenant_seed.hpp"
 
+#include "app/platform_seed.hpp"
 #include "auth/auth_service.hpp"
 #include "auth/user_admin.hpp"
 #include "identity/secure_random.hpp"
@@ -62,16 +63,8 @@ void seed_admin(const std::string& owner_url, SeededTenant& tenant,
   const auto password = identity::base64url_encode(identity::random_bytes(18));
   auth::create_user(tx, auth_policy, rbac, tenant.admin_email, "Administrator", password,
                     {"tenant-admin"});
-  std::filesystem::create_directories(secrets_dir);
-  const auto temporary = tenant.admin_secret_file.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    std::filesystem::permissions(temporary, std::filesystem::perms::owner_read |
-                                                std::filesystem::perms::owner_write);
-    out << "tenant: " << tenant.slug << "\nemail: " << tenant.admin_email << "\npassword: " << password
-        << "\n";
-  }
-  std::filesystem::rename(temporary, tenant.admin_secret_file);
+  write_secret_file(tenant.admin_secret_file, "tenant: " + tenant.slug + "\nemail: " +
+                                                  tenant.admin_email + "\npassword: " + password + "\n");
   tx.commit();
   tenant.admin_password = password;
 }

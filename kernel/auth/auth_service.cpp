@@ -65,19 +65,53 @@ TokenPair AuthService::issue_tokens(pqxx::transaction_base& tx, const std::strin
       refresh.lookup_id, family_id, user_id, refresh.hash,
       static_cast<long long>(policy_.refresh_ttl.count()));
 
+  return TokenPair{sign("tenant", tenant_id, user_id, token_version), policy_.access_ttl.count(),
+                   refresh.plaintext, policy_.refresh_ttl.count()};
+}
+
+std::string AuthService::sign(const std::string& realm, const std::string& tenant_id,
+                              const std::string& subject, std::uint64_t token_version) const {
   identity::AccessClaims claims;
   claims.iss = policy_.issuer;
   claims.aud = policy_.audience;
-  claims.sub = user_id;
+  claims.sub = subject;
   claims.tid = tenant_id;
   claims.jti = identity::base64url_encode(identity::random_bytes(16));
   claims.iat = unix_now();
   claims.nbf = claims.iat;
   claims.exp = claims.iat + policy_.access_ttl.count();
   claims.ver = token_version;
-  claims.realm = "tenant";
-  return TokenPair{identity::sign_access_token(keys_, claims), policy_.access_ttl.count(),
-                   refresh.plaintext, policy_.refresh_ttl.count()};
+  claims.realm = realm;
+  return identity::sign_access_token(keys_, claims);
+}
+
+TokenPair AuthService::platform_login(const std::string& email, const std::string& password) {
+  const auto params = identity::minimum_params();
+  const auto normalized = normalize_email(email);
+  auto connection = pool_.acquire();
+  pqxx::work tx(connection.get());
+  const auto rows = normalized.empty()
+                        ? pqxx::result()
+                        : tx.exec_params("SELECT id::text, password_hash, token_version, active, locked "
+                                         "FROM fk_platform_admin_for_login($1)",
+                                         normalized);
+  if (rows.empty() || !rows[0][3].as<bool>() || rows[0][4].as<bool>() ||
+      password.size() > policy_.password_max_length) {
+    identity::verify_password(password, identity::dummy_hash(params));
+    throw invalid_credentials();
+  }
+  const auto id = rows[0][0].as<std::string>();
+  const auto hash = rows[0][1].as<std::string>();
+  const bool ok = identity::verify_password(password, hash);
+  std::optional<std::string> upgraded;
+  if (ok && identity::needs_rehash(hash, params)) upgraded = identity::hash_password(password, params);
+  tx.exec_params("SELECT fk_platform_admin_login_outcome($1::uuid, $2, $3, $4, $5, $6)", id, ok,
+                 upgraded ? upgraded->c_str() : nullptr, policy_.max_failures, static_cast<int>(policy_.failure_window.count()),
+                 static_cast<int>(policy_.lock_duration.count()));
+  tx.commit();
+  if (!ok) throw invalid_credentials();
+  return TokenPair{sign("platform", "", id, rows[0][2].as<std::uint64_t>()), policy_.access_ttl.count(),
+                   "", 0};
 }
 
 TokenPair AuthService::login(const std::string& tenant_slug, const std::string& email,
@@ -196,10 +230,10 @@ TokenIdentity AuthService::verify_access_token(const std::string& token) const {
   options.issuer = policy_.issuer;
   options.audience = policy_.audience;
   const auto result = identity::verify_access_token(keys_, token, options);
-  if (!result.ok() || result.claims->realm != "tenant") {
+  if (!result.ok() || (result.claims->realm != "tenant" && result.claims->realm != "platform")) {
     throw AuthError(401, "INVALID_TOKEN", "access token is invalid or expired");
   }
-  return TokenIdentity{result.claims->tid, result.claims->sub, result.claims->ver};
+  return TokenIdentity{result.claims->realm, result.claims->tid, result.claims->sub, result.claims->ver};
 }
 
 }  // namespace fk::auth

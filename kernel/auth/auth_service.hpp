@@ -38,7 +38,8 @@ struct TokenPair {
 
 // Who a verified access token says is calling.
 struct TokenIdentity {
-  std::string tenant_id;
+  std::string realm;      // "tenant" or "platform"
+  std::string tenant_id;  // empty for the platform realm
   std::string user_id;
   std::uint64_t token_version = 0;
 };
@@ -57,6 +58,10 @@ class AuthService {
   TokenPair refresh(const std::string& tenant_slug, const std::string& refresh_token);
   void logout(const std::string& tenant_slug, const std::string& refresh_token);
 
+  // Platform administrators: same password and lockout rules, no tenant,
+  // an access token only (no refresh: platform sessions are short by design).
+  TokenPair platform_login(const std::string& email, const std::string& password);
+
   // Verifies signature and claims only (no database); throws AuthError 401.
   TokenIdentity verify_access_token(const std::string& token) const;
 
@@ -64,6 +69,8 @@ class AuthService {
 
  private:
   std::optional<std::string> tenant_id_for(const std::string& slug);
+  std::string sign(const std::string& realm, const std::string& tenant_id, const std::string& subject,
+                   std::uint64_t token_version) const;
   TokenPair issue_tokens(pqxx::transaction_base& tx, const std::string& tenant_id,
                          const std::string& user_id, std::uint64_t token_version,
                          const std::string& family_id);

@@ -76,7 +76,9 @@ void fk_probe_constants(enum fk_probe_status s, enum fk_probe_method m, enum fk_
 /* One function per ABI type. */
 #define FK_PROBE_TYPE(name, type)             \
   FK_PROBE_EXPORT void fk_probe_##name(type); \
-  void fk_probe_##name(type value) { (void)value; }
+  void fk_probe_##name(type value) {          \
+    (void)value;                              \
+  }
 
 FK_PROBE_TYPE(str, fk_str)
 FK_PROBE_TYPE(bytes, fk_bytes)

@@ -126,6 +126,7 @@ offending=$(awk '
     if (line ~ /^[0-9]+ data member changes?( \([0-9]+ filtered\))?:$/) next
     if (line ~ /^no data member changes? \([0-9]+ filtered\);?$/) next
     if (line ~ /^type of .* changed:$/) { expect_pointer = 1; next }
+    if (line ~ /^return type changed:$/) { expect_pointer = 1; next }
     if (line ~ /^type size changed from [0-9]+ to [0-9]+ \(in bits\)$/) {
       split(line, w, " "); old_size = w[5] + 0; new_size = w[7] + 0
       if (new_size <= old_size) bad("a struct shrank")

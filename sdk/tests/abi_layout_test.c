@@ -10,7 +10,7 @@
 
 #define FK_LAYOUT_SIZE(type, size) \
   _Static_assert(sizeof(type) == (size), "ABI break: sizeof(" #type ") changed");
-#define FK_LAYOUT_OFFSET(type, member, offset)      \
+#define FK_LAYOUT_OFFSET(type, member, offset)       \
   _Static_assert(offsetof(type, member) == (offset), \
                  "ABI break: offset of " #type "." #member " changed");
 #define FK_LAYOUT_CONST(name, value) \

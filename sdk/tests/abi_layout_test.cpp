@@ -13,8 +13,8 @@
 
 #define FK_LAYOUT_SIZE(type, size) \
   static_assert(sizeof(type) == (size), "ABI break: sizeof(" #type ") changed");
-#define FK_LAYOUT_OFFSET(type, member, offset)         \
-  static_assert(offsetof(type, member) == (offset),    \
+#define FK_LAYOUT_OFFSET(type, member, offset)      \
+  static_assert(offsetof(type, member) == (offset), \
                 "ABI break: offset of " #type "." #member " changed");
 #define FK_LAYOUT_CONST(name, value) \
   static_assert((name) == (value), "ABI break: value of " #name " changed");
@@ -22,8 +22,8 @@
 
 // Every ABI struct is standard-layout (so offsetof is meaningful and C and
 // C++ agree), trivially copyable, and 8-byte aligned on LP64.
-#define FK_LAYOUT_KIND(type)                                                         \
-  static_assert(std::is_standard_layout_v<type>, #type " must be standard-layout");  \
+#define FK_LAYOUT_KIND(type)                                                              \
+  static_assert(std::is_standard_layout_v<type>, #type " must be standard-layout");       \
   static_assert(std::is_trivially_copyable_v<type>, #type " must be trivially copyable"); \
   static_assert(alignof(type) == 8, #type " must be 8-byte aligned on LP64");
 FK_LAYOUT_KIND(fk_str)

@@ -10,21 +10,21 @@
 
 static int failures = 0;
 
-#define CHECK(cond)                                                  \
-  do {                                                               \
-    if (!(cond)) {                                                   \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
       fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                    \
-    }                                                                \
+      ++failures;                                                              \
+    }                                                                          \
   } while (0)
 
-#define CHECK_MSG(msg, expected)                                                 \
-  do {                                                                           \
-    if (strcmp((msg), (expected)) != 0) {                                        \
-      fprintf(stderr, "%s:%d: message\n  got:      %s\n  expected: %s\n", __FILE__, \
-              __LINE__, (msg), (expected));                                      \
-      ++failures;                                                                \
-    }                                                                            \
+#define CHECK_MSG(msg, expected)                                                              \
+  do {                                                                                        \
+    if (strcmp((msg), (expected)) != 0) {                                                     \
+      fprintf(stderr, "%s:%d: message\n  got:      %s\n  expected: %s\n", __FILE__, __LINE__, \
+              (msg), (expected));                                                             \
+      ++failures;                                                                             \
+    }                                                                                         \
   } while (0)
 
 /* A minimal plugin in this very program: FK_PLUGIN_DEFINE must compile as C99. */
@@ -33,11 +33,18 @@ static fk_status test_init(const fk_init_args* args, void** out_state) {
   *out_state = FK_NULL;
   return FK_OK;
 }
-static void test_shutdown(void* state) { (void)state; }
+static void test_shutdown(void* state) {
+  (void)state;
+}
 
-static const fk_plugin_callbacks test_callbacks = {
-    FK_CAST(uint32_t, sizeof(fk_plugin_callbacks)), 0u, test_init, FK_NULL, test_shutdown,
-    FK_NULL, FK_NULL, FK_NULL};
+static const fk_plugin_callbacks test_callbacks = {FK_CAST(uint32_t, sizeof(fk_plugin_callbacks)),
+                                                   0u,
+                                                   test_init,
+                                                   FK_NULL,
+                                                   test_shutdown,
+                                                   FK_NULL,
+                                                   FK_NULL,
+                                                   FK_NULL};
 
 FK_PLUGIN_DEFINE("c99-test", "1.2.3", &test_callbacks)
 
@@ -80,8 +87,9 @@ static void test_abi_check(void) {
   fk_plugin_callbacks no_init = test_callbacks;
 
   CHECK(fk_abi_check(&info, 1u, 0u, msg, sizeof msg) == FK_OK);
-  CHECK_MSG(msg, "plugin 'hello' 1.2.0 (needs plugin ABI 1.0) is compatible with this kernel's "
-                 "plugin ABI 1.0");
+  CHECK_MSG(msg,
+            "plugin 'hello' 1.2.0 (needs plugin ABI 1.0) is compatible with this kernel's "
+            "plugin ABI 1.0");
 
   /* An older plugin on a newer host is fine. */
   info = make_info("hello", "1.2.0", 1u, 3u);
@@ -90,14 +98,16 @@ static void test_abi_check(void) {
   /* A plugin needing a newer minor is refused, naming both versions. */
   info = make_info("hello", "1.2.0", 1u, 5u);
   CHECK(fk_abi_check(&info, 1u, 3u, msg, sizeof msg) == FK_ERR_ABI_MISMATCH);
-  CHECK_MSG(msg, "plugin 'hello' 1.2.0 requires plugin ABI 1.5 but this kernel provides plugin "
-                 "ABI 1.3; upgrade the kernel");
+  CHECK_MSG(msg,
+            "plugin 'hello' 1.2.0 requires plugin ABI 1.5 but this kernel provides plugin "
+            "ABI 1.3; upgrade the kernel");
 
   /* Majors must match, in both directions. */
   info = make_info("hello", "2.0.0", 2u, 0u);
   CHECK(fk_abi_check(&info, 1u, 3u, msg, sizeof msg) == FK_ERR_ABI_MISMATCH);
-  CHECK_MSG(msg, "plugin 'hello' 2.0.0 was built for plugin ABI 2.0 but this kernel provides "
-                 "plugin ABI 1.3 (major versions must match)");
+  CHECK_MSG(msg,
+            "plugin 'hello' 2.0.0 was built for plugin ABI 2.0 but this kernel provides "
+            "plugin ABI 1.3 (major versions must match)");
   info = make_info("hello", "0.9.0", 0u, 7u);
   CHECK(fk_abi_check(&info, 1u, 0u, msg, sizeof msg) == FK_ERR_ABI_MISMATCH);
 
@@ -128,8 +138,8 @@ static void test_abi_check(void) {
   CHECK(strstr(msg, "'he?llo'") != FK_NULL);
   info = make_info("", "1.0.0", 1u, 0u);
   CHECK(fk_abi_check(&info, 1u, 0u, msg, sizeof msg) == FK_ERR_INVALID_ARGUMENT);
-  info = make_info("a234567890123456789012345678901234567890123456789012345678901234x", "1.0.0",
-                   1u, 0u); /* 65 bytes */
+  info = make_info("a234567890123456789012345678901234567890123456789012345678901234x", "1.0.0", 1u,
+                   0u); /* 65 bytes */
   CHECK(fk_abi_check(&info, 1u, 0u, msg, sizeof msg) == FK_ERR_INVALID_ARGUMENT);
   info = make_info("hello", "1.0 beta", 1u, 0u);
   CHECK(fk_abi_check(&info, 1u, 0u, msg, sizeof msg) == FK_ERR_INVALID_ARGUMENT);
@@ -177,7 +187,7 @@ static void test_host_has(void) {
   plugins_api.call = dummy_call;
   host.struct_size = FK_CAST(uint32_t, FK_SIZE_THROUGH(fk_host_api, authz));
   host.plugins = &plugins_api; /* garbage from the plugin's point of view */
-  host.crypto = FK_NULL;        /* service disabled */
+  host.crypto = FK_NULL;       /* service disabled */
   host.authz = FK_PTR_CAST(const fk_authz_api*, &plugins_api); /* any non-NULL */
 
   CHECK(FK_HOST_HAS(&host, authz));

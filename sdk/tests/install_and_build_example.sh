@@ -7,7 +7,7 @@
 #   2. copy sdk/examples/hello somewhere else and build it OUT OF TREE with
 #      find_package(FinKernelSDK) against that prefix only;
 #   3. check the plugin exports only fk_* symbols and stages its bundle;
-#   4. load it through the C ABI (HARNESS load: ABI check, init, shutdown);
+#   4. load it through the C ABI and drive its handlers (HARNESS hello);
 #   5. build a C plugin with nothing but pkg-config's flags, same checks.
 # Environment: CMAKE, CC, CXX (set by CTest; default cmake, cc, c++).
 set -euo pipefail
@@ -47,7 +47,7 @@ for f in include/finkernel/fk_plugin.h include/finkernel/fk_plugin.hpp \
   [[ -f $prefix/$f ]] || die "not installed: $f"
 done
 unexpected=$(cd "$prefix" && find . -type f | sed 's|^\./||' |
-  grep -Ev '^(include/finkernel/fk_plugin\.hpp?|share/cmake/FinKernelSDK/[^/]+|share/pkgconfig/finkernel-sdk\.pc|share/finkernel-sdk/examples/hello/.*)$' || true)
+  grep -Ev '^(include/finkernel/fk_plugin\.(h|hpp)|share/cmake/FinKernelSDK/[^/]+|share/pkgconfig/finkernel-sdk\.pc|share/finkernel-sdk/examples/hello/.*)$' || true)
 [[ -z $unexpected ]] || die "the SDK component installed unexpected files: $unexpected"
 # The installed headers include nothing but each other and the standard library.
 if grep -h '^#include' "$prefix"/include/finkernel/* | grep -Ev '<(finkernel/fk_plugin\.h|std(int|def)\.h|[a-z_]+)>$'; then
@@ -58,7 +58,7 @@ echo "installed: $(cd "$prefix" && find . -type f | wc -l) files"
 step "build sdk/examples/hello out of tree against the installed SDK"
 cp -r "$sdk_src/examples/hello" "$work/hello-src"
 "$cmake" -S "$work/hello-src" -B "$work/hello-build" -DCMAKE_PREFIX_PATH="$prefix" \
-  -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" \
+  -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$cxx" \
   -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF >"$work/hello-configure.log" ||
   { cat "$work/hello-configure.log"; die "configuring hello failed"; }
 grep -q "against FinKernelSDK 1\.[0-9]*\.[0-9]* (plugin ABI 1\.[0-9]*) from $prefix/share/cmake/FinKernelSDK" \
@@ -82,8 +82,8 @@ done
 echo "bundle: $(cd "$bundle" && find . -type f | sort | tr '\n' ' ')"
 
 if [[ -n $harness ]]; then
-  step "load hello.so through the C ABI"
-  "$harness" load "$hello_so" hello
+  step "load hello.so through the C ABI and drive its handlers"
+  "$harness" hello "$hello_so"
 fi
 
 if command -v pkg-config >/dev/null; then

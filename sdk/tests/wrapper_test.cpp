@@ -14,12 +14,12 @@ namespace {
 
 int failures = 0;
 
-#define CHECK(cond)                                                              \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
+#define CHECK(cond)                                                                 \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
       std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                                \
-    }                                                                            \
+      ++failures;                                                                   \
+    }                                                                               \
   } while (0)
 
 using fk::sdk::Error;
@@ -40,7 +40,9 @@ constexpr fk_plugin_callbacks kEmptyCallbacks = fk::sdk::detail::make_callbacks<
 static_assert(kEmptyCallbacks.struct_size == sizeof(fk_plugin_callbacks));
 static_assert(kEmptyCallbacks.reserved0 == 0);
 
-std::string str_of(fk_str s) { return std::string(fk::sdk::view(s)); }
+std::string str_of(fk_str s) {
+  return std::string(fk::sdk::view(s));
+}
 
 void test_result() {
   Result<int> ok = 42;

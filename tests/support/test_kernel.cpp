@@ -27,7 +27,8 @@ config::KernelConfig test_config() {
 
 TestKernel::TestKernel(const config::KernelConfig& config) {
   log::set_level(log::Level::warn);
-  app_ = std::make_unique<app::KernelApp>(config, TestDatabase::instance().runtime_url());
+  app_ = std::make_unique<app::KernelApp>(config, TestDatabase::instance().runtime_url(),
+                                          TestDatabase::instance().owner_url());
   app_->start();
 }
 

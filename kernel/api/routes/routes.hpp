@@ -41,4 +41,14 @@ std::vector<Route> user_routes(const auth::AuthPolicy& policy,
 // /v1/api-keys (create, list, revoke) and /v1/roles (tenant-defined roles)
 std::vector<Route> access_routes(const authz::Swappable<authz::RbacPolicy>& rbac);
 
+struct PlatformDependencies {
+  auth::AuthService& auth;
+  std::string owner_url;  // platform administration runs as the owner role
+  std::function<void(const std::string& tenant_id)> tenant_changed;  // e.g. drop cached status
+  std::function<std::string()> reload_policies;                      // empty string = reloaded
+};
+
+// /v1/platform: administrator login, tenant lifecycle, policy reload
+std::vector<Route> platform_routes(PlatformDependencies dependencies);
+
 }  // namespace fk::api

@@ -1,5 +1,6 @@
 #include "app/database_setup.hpp"
 #include "app/kernel_app.hpp"
+#include "app/platform_seed.hpp"
 #include "app/tenant_seed.hpp"
 #include "cli/commands/commands.hpp"
 #include "cli/commands/common_options.hpp"
@@ -29,7 +30,8 @@ constexpr const char* kHelp =
     "production)\n";
 
 void print_banner(const config::KernelConfig& config, uint16_t port,
-                  const std::vector<app::SeededTenant>& tenants) {
+                  const std::vector<app::SeededTenant>& tenants,
+                  const app::SeededPlatformAdmin& platform_admin) {
   const std::string base = "http://" + config.http.address + ":" + std::to_string(port);
   std::cout << "\nFinKernel " << FK_VERSION << " is serving on " << base << "\n"
             << "  health:  " << base << "/health   readiness: " << base
@@ -50,6 +52,11 @@ void print_banner(const config::KernelConfig& config, uint16_t port,
               << "\",\"password\":\"...\"}'\n"
               << "           then: curl -s -H 'Authorization: Bearer <accessToken>' " << base
               << "/v1/tenant/settings\n";
+  }
+  if (!platform_admin.email.empty()) {
+    std::cout << "  platform admin: " << platform_admin.email << " / " << platform_admin.password
+              << "   (shown once; also in " << platform_admin.secret_file.string() << ")\n"
+              << "           POST " << base << "/v1/platform/auth/login {\"email\",\"password\"}\n";
   }
   if (config.dev_mode) {
     std::cout << "  dev:     dev_mode is on: X-Tenant-Id: <tenant id> also works, without login\n";
@@ -94,12 +101,14 @@ int run_command(const std::vector<std::string>& args) {
 
   auto database = app::open_database(config);
   app::migrate_kernel(database.owner_url);
-  app::KernelApp kernel(config, database.runtime_url);
+  app::KernelApp kernel(config, database.runtime_url, database.owner_url);
   const auto secrets_dir = std::filesystem::path(config.identity.signing_keys_file).parent_path();
   const auto tenants = app::seed_tenants(database.owner_url, config.tenancy.seed_dir, secrets_dir,
                                          kernel.auth().policy(), *kernel.rbac());
+  const auto platform_admin =
+      app::seed_platform_admin(database.owner_url, secrets_dir, kernel.auth().policy(), *kernel.rbac());
   kernel.start();
-  print_banner(config, kernel.port(), tenants);
+  print_banner(config, kernel.port(), tenants, platform_admin);
 
   int received = 0;
   for (;;) {

@@ -119,9 +119,9 @@
 #define FK_SDK_VERSION_PATCH 0
 #define FK_SDK_VERSION_STRING "1.0.0"
 /** The SDK release packed as 0x00MMmmpp, recorded in fk_plugin_info. */
-#define FK_SDK_VERSION_NUM                                                       \
-  ((FK_CAST(uint32_t, FK_SDK_VERSION_MAJOR) << 16) | (FK_CAST(uint32_t, FK_SDK_VERSION_MINOR) << 8) | \
-   FK_CAST(uint32_t, FK_SDK_VERSION_PATCH))
+#define FK_SDK_VERSION_NUM                           \
+  ((FK_CAST(uint32_t, FK_SDK_VERSION_MAJOR) << 16) | \
+   (FK_CAST(uint32_t, FK_SDK_VERSION_MINOR) << 8) | FK_CAST(uint32_t, FK_SDK_VERSION_PATCH))
 
 /** fk_plugin_info.magic: the bytes "FKPL" read as a little-endian uint32_t. */
 #define FK_PLUGIN_MAGIC 0x4C504B46u
@@ -192,10 +192,11 @@ typedef uint32_t fk_status;
  *  response itself is given in brackets. Constants are unsigned literals,
  *  not a C enum (an enum's size is the compiler's choice, and C++ warns
  *  when enums and uint32_t mix). Append only; never renumber. */
+/* clang-format off */
 #define FK_OK 0u                    /**< success [2xx as set by the handler] */
 #define FK_ERR_INVALID_ARGUMENT 1u  /**< malformed argument or input [400 INVALID_ARGUMENT] */
 #define FK_ERR_NOT_FOUND 2u         /**< no such row, key, header, route... [404 NOT_FOUND] */
-#define FK_ERR_PERMISSION_DENIED 3u /**< not allowed: RBAC, manifest, refused SQL [403 FORBIDDEN] */
+#define FK_ERR_PERMISSION_DENIED 3u /**< RBAC, manifest, refused SQL, RLS [403 FORBIDDEN] */
 #define FK_ERR_CONFLICT 4u          /**< state conflict, e.g. duplicate key [409 CONFLICT] */
 #define FK_ERR_UNAVAILABLE 5u       /**< transient: retry later [503 UNAVAILABLE] */
 #define FK_ERR_INTERNAL 6u          /**< bug or unexpected failure [500 INTERNAL_ERROR] */
@@ -206,6 +207,7 @@ typedef uint32_t fk_status;
 #define FK_ERR_ABI_MISMATCH 11u     /**< plugin/host ABI versions incompatible [500] */
 #define FK_ERR_TIMEOUT 12u          /**< deadline or statement timeout hit [503 TIMEOUT] */
 /* Next status value: 13. */
+/* clang-format on */
 
 /** Details of a failed host call. Caller-allocated (usually on the stack),
  *  initialised with FK_ERROR_INIT; the host fills it when a call that takes
@@ -223,7 +225,9 @@ typedef struct fk_error {
 } fk_error;
 
 /** Initialiser for an fk_error: `fk_error err = FK_ERROR_INIT;` */
+/* clang-format off */
 #define FK_ERROR_INIT {FK_CAST(uint32_t, sizeof(fk_error)), 0u, {FK_NULL, 0u}, {FK_NULL, 0u}}
+/* clang-format on */
 
 /** HTTP methods (uint32_t). Unknown values: treat as "not handled" (405). */
 #define FK_METHOD_UNKNOWN 0u
@@ -300,7 +304,7 @@ typedef struct fk_log_api {
 
   /** Writes one log line.
    *  self: this plugin. ctx: the current call's context or NULL.
-   *  level: fk_log_level. message, fields[0..field_count): borrowed (M2).
+   *  level: one of FK_LOG_*. message, fields[0..field_count): borrowed (M2).
    *  Never blocks on I/O for long; may drop lines under overload. */
   fk_status (*write)(fk_plugin* self, const fk_tenant_ctx* ctx, uint32_t level, fk_str message,
                      const fk_log_field* fields, size_t field_count);
@@ -325,7 +329,7 @@ typedef struct fk_http_api {
   uint32_t struct_size;
   uint32_t reserved0;
 
-  /** *out_method = fk_http_method of the request. */
+  /** *out_method = the request method (FK_METHOD_*). */
   fk_status (*request_method)(const fk_request* req, uint32_t* out_method);
 
   /** Decoded request path without the query string, e.g. "/v1/hello/greetings/42". */
@@ -491,12 +495,12 @@ typedef struct fk_crypto_api {
  *  host reads only members within struct_size. The host adds tenant,
  *  principal, request id, plugin name, time and the chain hash. */
 typedef struct fk_audit_entry {
-  uint32_t struct_size;  /**< sizeof(fk_audit_entry) */
-  uint32_t outcome;      /**< fk_audit_outcome */
-  fk_str action;         /**< "<plugin>.<noun>.<verb>", e.g. "hello.greeting.create" */
-  fk_str resource_type;  /**< e.g. "greeting" */
-  fk_str resource_id;    /**< e.g. the row's id; may be empty */
-  fk_str details_json;   /**< JSON object or {NULL,0}; no secrets, no card data */
+  uint32_t struct_size; /**< sizeof(fk_audit_entry) */
+  uint32_t outcome;     /**< FK_AUDIT_SUCCESS, _FAILURE or _DENIED */
+  fk_str action;        /**< "<plugin>.<noun>.<verb>", e.g. "hello.greeting.create" */
+  fk_str resource_type; /**< e.g. "greeting" */
+  fk_str resource_id;   /**< e.g. the row's id; may be empty */
+  fk_str details_json;  /**< JSON object or {NULL,0}; no secrets, no card data */
 } fk_audit_entry;
 
 typedef struct fk_audit_api {
@@ -606,7 +610,7 @@ typedef struct fk_host_api {
   uint32_t abi_major;   /**< FK_ABI_MAJOR of the host */
   uint32_t abi_minor;   /**< FK_ABI_MINOR of the host */
   uint32_t reserved0;
-  fk_str host_version;  /**< kernel release, e.g. "0.4.0"; static */
+  fk_str host_version; /**< kernel release, e.g. "0.4.0"; static */
   const fk_log_api* log;
   const fk_http_api* http;
   const fk_db_api* db;
@@ -765,7 +769,9 @@ FK_PLUGIN_EXPORT const fk_plugin_info* fk_plugin_entry_v1(void);
 #endif
 
 /** An fk_str initializer from a string LITERAL (compile error otherwise). */
+/* clang-format off */
 #define FK_STR_LIT(literal) {"" literal "", sizeof("" literal "") - 1u}
+/* clang-format on */
 
 /** Defines fk_plugin_entry_v1 at file scope (outside any namespace).
  *    name_literal, version_literal: string literals matching the manifest.
@@ -775,13 +781,19 @@ FK_PLUGIN_EXPORT const fk_plugin_info* fk_plugin_entry_v1(void);
  *        my_init, NULL, my_shutdown, my_request, NULL, NULL};
  *    FK_PLUGIN_DEFINE("hello", "1.0.0", &cbs)
  */
-#define FK_PLUGIN_DEFINE(name_literal, version_literal, callbacks)                            \
-  FK_EXTERN_C FK_PLUGIN_EXPORT const fk_plugin_info* fk_plugin_entry_v1(void) {               \
-    static const fk_plugin_info fk_plugin_info_block_ = {                                     \
-        FK_CAST(uint32_t, sizeof(fk_plugin_info)), FK_PLUGIN_MAGIC, FK_CAST(uint32_t, FK_ABI_MAJOR),            \
-        FK_CAST(uint32_t, FK_PLUGIN_REQUIRED_MINOR), FK_CAST(uint32_t, sizeof(void*)), FK_SDK_VERSION_NUM,    \
-        FK_STR_LIT(name_literal), FK_STR_LIT(version_literal), (callbacks)};                  \
-    return &fk_plugin_info_block_;                                                            \
+#define FK_PLUGIN_DEFINE(name_literal, version_literal, callbacks)              \
+  FK_EXTERN_C FK_PLUGIN_EXPORT const fk_plugin_info* fk_plugin_entry_v1(void) { \
+    static const fk_plugin_info fk_plugin_info_block_ = {                       \
+        FK_CAST(uint32_t, sizeof(fk_plugin_info)),                              \
+        FK_PLUGIN_MAGIC,                                                        \
+        FK_CAST(uint32_t, FK_ABI_MAJOR),                                        \
+        FK_CAST(uint32_t, FK_PLUGIN_REQUIRED_MINOR),                            \
+        FK_CAST(uint32_t, sizeof(void*)),                                       \
+        FK_SDK_VERSION_NUM,                                                     \
+        FK_STR_LIT(name_literal),                                               \
+        FK_STR_LIT(version_literal),                                            \
+        (callbacks)};                                                           \
+    return &fk_plugin_info_block_;                                              \
   }
 
 /* ===========================================================================
@@ -790,15 +802,16 @@ FK_PLUGIN_EXPORT const fk_plugin_info* fk_plugin_entry_v1(void);
 
 /** Bytes from the start of `type` to the end of `member`. A struct whose
  *  struct_size is at least this value has `member`. */
-#define FK_SIZE_THROUGH(type, member) (offsetof(type, member) + sizeof(FK_CAST(type*, FK_NULL)->member))
+#define FK_SIZE_THROUGH(type, member) \
+  (offsetof(type, member) + sizeof(FK_CAST(type*, FK_NULL)->member))
 
 /** Whether *ptr (a versioned struct with struct_size) contains `member`:
  *  ptr non-NULL and the member lies entirely within ptr->struct_size. */
-#define FK_HAS_FIELD(ptr, member)                                                      \
-  ((ptr) != FK_NULL &&                                                                 \
-   FK_CAST(size_t, (ptr)->struct_size) >=                                                \
-       FK_CAST(size_t, FK_PTR_CAST(const char*, &(ptr)->member) - FK_PTR_CAST(const char*, (ptr))) + \
-           sizeof((ptr)->member))
+#define FK_HAS_FIELD(ptr, member)                                                     \
+  ((ptr) != FK_NULL && FK_CAST(size_t, (ptr)->struct_size) >=                         \
+                           FK_CAST(size_t, FK_PTR_CAST(const char*, &(ptr)->member) - \
+                                               FK_PTR_CAST(const char*, (ptr))) +     \
+                               sizeof((ptr)->member))
 
 /** Whether a host table offers a function or sub-table: the member is
  *  within the host's struct_size AND non-NULL. Use before calling anything
@@ -832,20 +845,34 @@ static inline fk_bool fk_str_eq(fk_str a, fk_str b) {
  *  this header does not know. Static storage. */
 static inline const char* fk_status_name(fk_status status) {
   switch (status) {
-    case FK_OK: return "FK_OK";
-    case FK_ERR_INVALID_ARGUMENT: return "FK_ERR_INVALID_ARGUMENT";
-    case FK_ERR_NOT_FOUND: return "FK_ERR_NOT_FOUND";
-    case FK_ERR_PERMISSION_DENIED: return "FK_ERR_PERMISSION_DENIED";
-    case FK_ERR_CONFLICT: return "FK_ERR_CONFLICT";
-    case FK_ERR_UNAVAILABLE: return "FK_ERR_UNAVAILABLE";
-    case FK_ERR_INTERNAL: return "FK_ERR_INTERNAL";
-    case FK_ERR_UNSUPPORTED: return "FK_ERR_UNSUPPORTED";
-    case FK_ERR_BUFFER_TOO_SMALL: return "FK_ERR_BUFFER_TOO_SMALL";
-    case FK_ERR_DB: return "FK_ERR_DB";
-    case FK_ERR_VALIDATION: return "FK_ERR_VALIDATION";
-    case FK_ERR_ABI_MISMATCH: return "FK_ERR_ABI_MISMATCH";
-    case FK_ERR_TIMEOUT: return "FK_ERR_TIMEOUT";
-    default: return "FK_ERR_UNKNOWN";
+    case FK_OK:
+      return "FK_OK";
+    case FK_ERR_INVALID_ARGUMENT:
+      return "FK_ERR_INVALID_ARGUMENT";
+    case FK_ERR_NOT_FOUND:
+      return "FK_ERR_NOT_FOUND";
+    case FK_ERR_PERMISSION_DENIED:
+      return "FK_ERR_PERMISSION_DENIED";
+    case FK_ERR_CONFLICT:
+      return "FK_ERR_CONFLICT";
+    case FK_ERR_UNAVAILABLE:
+      return "FK_ERR_UNAVAILABLE";
+    case FK_ERR_INTERNAL:
+      return "FK_ERR_INTERNAL";
+    case FK_ERR_UNSUPPORTED:
+      return "FK_ERR_UNSUPPORTED";
+    case FK_ERR_BUFFER_TOO_SMALL:
+      return "FK_ERR_BUFFER_TOO_SMALL";
+    case FK_ERR_DB:
+      return "FK_ERR_DB";
+    case FK_ERR_VALIDATION:
+      return "FK_ERR_VALIDATION";
+    case FK_ERR_ABI_MISMATCH:
+      return "FK_ERR_ABI_MISMATCH";
+    case FK_ERR_TIMEOUT:
+      return "FK_ERR_TIMEOUT";
+    default:
+      return "FK_ERR_UNKNOWN";
   }
 }
 
@@ -853,16 +880,26 @@ static inline const char* fk_status_name(fk_status status) {
  *  returned without writing an error response (see the FK_ERR_* list). */
 static inline uint32_t fk_status_http(fk_status status) {
   switch (status) {
-    case FK_OK: return 200u;
-    case FK_ERR_INVALID_ARGUMENT: return 400u;
-    case FK_ERR_NOT_FOUND: return 404u;
-    case FK_ERR_PERMISSION_DENIED: return 403u;
-    case FK_ERR_CONFLICT: return 409u;
-    case FK_ERR_UNAVAILABLE: return 503u;
-    case FK_ERR_UNSUPPORTED: return 501u;
-    case FK_ERR_VALIDATION: return 422u;
-    case FK_ERR_TIMEOUT: return 503u;
-    default: return 500u;
+    case FK_OK:
+      return 200u;
+    case FK_ERR_INVALID_ARGUMENT:
+      return 400u;
+    case FK_ERR_NOT_FOUND:
+      return 404u;
+    case FK_ERR_PERMISSION_DENIED:
+      return 403u;
+    case FK_ERR_CONFLICT:
+      return 409u;
+    case FK_ERR_UNAVAILABLE:
+      return 503u;
+    case FK_ERR_UNSUPPORTED:
+      return 501u;
+    case FK_ERR_VALIDATION:
+      return 422u;
+    case FK_ERR_TIMEOUT:
+      return 503u;
+    default:
+      return 500u;
   }
 }
 
@@ -1010,7 +1047,8 @@ static inline fk_status fk_abi_check(const fk_plugin_info* info, uint32_t host_m
   if (!fk_abi_name_ok(info->name)) {
     fk_abi_msg_put(message, message_cap, &pos, "plugin name '");
     fk_abi_msg_put_str(message, message_cap, &pos, info->name);
-    fk_abi_msg_put(message, message_cap, &pos, "' is invalid: expected [a-z][a-z0-9_-]*, 1 to 64 bytes");
+    fk_abi_msg_put(message, message_cap, &pos,
+                   "' is invalid: expected [a-z][a-z0-9_-]*, 1 to 64 bytes");
     return FK_ERR_INVALID_ARGUMENT;
   }
   if (!fk_abi_version_ok(info->version)) {

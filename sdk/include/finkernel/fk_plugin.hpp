@@ -72,7 +72,9 @@ inline fk_str str(std::string_view s) noexcept {
 }
 
 /// The absent string {NULL, 0} (SQL NULL as a parameter).
-inline fk_str null_str() noexcept { return fk_str{nullptr, 0}; }
+inline fk_str null_str() noexcept {
+  return fk_str{nullptr, 0};
+}
 
 /// fk_bytes over the bytes of a view.
 inline fk_bytes bytes(std::string_view s) noexcept {
@@ -88,11 +90,21 @@ inline std::string json_quote(std::string_view s) {
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (u < 0x20) {
           out += "\\u00";
@@ -129,9 +141,7 @@ struct Error {
   static Error invalid_argument(std::string m) { return {FK_ERR_INVALID_ARGUMENT, std::move(m)}; }
   static Error validation(std::string m) { return {FK_ERR_VALIDATION, std::move(m)}; }
   static Error not_found(std::string m) { return {FK_ERR_NOT_FOUND, std::move(m)}; }
-  static Error permission_denied(std::string m) {
-    return {FK_ERR_PERMISSION_DENIED, std::move(m)};
-  }
+  static Error permission_denied(std::string m) { return {FK_ERR_PERMISSION_DENIED, std::move(m)}; }
   static Error conflict(std::string m) { return {FK_ERR_CONFLICT, std::move(m)}; }
   static Error unavailable(std::string m) { return {FK_ERR_UNAVAILABLE, std::move(m)}; }
   static Error internal(std::string m) { return {FK_ERR_INTERNAL, std::move(m)}; }
@@ -267,26 +277,27 @@ inline Error host_error(fk_status status, std::string_view what) {
   return Error(status, std::string(what) + ": " + fk_status_name(status));
 }
 
-/// The sub-table `member` of the host, or throws UNSUPPORTED if this host
-/// does not offer it.
-template <class Table>
-const Table* require_table(const Table* table, const char* name) {
-  if (table == nullptr) {
-    throw Exception(Error::unsupported(std::string("this kernel does not offer the ") + name +
-                                       " service"));
-  }
-  return table;
+/// UNSUPPORTED: this host does not offer `what` (an older or restricted kernel).
+inline Error unsupported(const char* what) {
+  return Error::unsupported(std::string("this kernel does not offer ") + what);
+}
+
+/// Throws Exception(unsupported(what)) unless `offered`.
+inline void require(bool offered, const char* what) {
+  if (!offered) throw Exception(unsupported(what));
 }
 
 }  // namespace detail
 
-/// Throws unless the function pointer exists in the host table (FK_HOST_HAS).
-#define FK_SDK_REQUIRE(table, member)                                                    \
-  do {                                                                                    \
-    if (!FK_HOST_HAS(table, member)) {                                                    \
-      throw ::fk::sdk::Exception(::fk::sdk::Error::unsupported(                           \
-          "this kernel does not offer " #member " (plugin ABI too old)"));                \
-    }                                                                                     \
+/// The sub-table `member` of host table `host` if the host offers it (within
+/// its struct_size and non-NULL), else nullptr. Never reads past struct_size.
+#define FK_SDK_TABLE(host, member) (FK_HOST_HAS(host, member) ? (host)->member : nullptr)
+
+/// In a function returning Result<T>: return Error(FK_ERR_UNSUPPORTED) unless
+/// `table` offers function `fn` (FK_HOST_HAS).
+#define FK_SDK_RETURN_UNLESS(table, fn)                                      \
+  do {                                                                       \
+    if (!FK_HOST_HAS(table, fn)) return ::fk::sdk::detail::unsupported(#fn); \
   } while (0)
 
 // ===========================================================================
@@ -328,16 +339,16 @@ class Logger {
 
   /// Whether `level` is written (to skip building expensive messages).
   bool enabled(LogLevel level) const noexcept {
-    if (host_ == nullptr || !FK_HOST_HAS(host_, log) || !FK_HOST_HAS(host_->log, enabled)) {
-      return true;
-    }
+    const fk_log_api* log_api = FK_SDK_TABLE(host_, log);
+    if (!FK_HOST_HAS(log_api, enabled)) return true;
     fk_bool on = FK_TRUE;
-    return host_->log->enabled(self_, static_cast<uint32_t>(level), &on) != FK_OK || on != 0;
+    return log_api->enabled(self_, static_cast<uint32_t>(level), &on) != FK_OK || on != 0;
   }
 
   void write(LogLevel level, std::string_view msg,
              std::initializer_list<Field> fields) const noexcept {
-    if (host_ == nullptr || !FK_HOST_HAS(host_, log) || !FK_HOST_HAS(host_->log, write)) return;
+    const fk_log_api* log_api = FK_SDK_TABLE(host_, log);
+    if (!FK_HOST_HAS(log_api, write)) return;
     constexpr std::size_t kMaxFields = 32;
     std::array<fk_log_field, kMaxFields> out{};
     std::size_t n = 0;
@@ -345,7 +356,7 @@ class Logger {
       if (n == kMaxFields) break;
       out[n++] = fk_log_field{str(f.key), str(f.value)};
     }
-    (void)host_->log->write(self_, ctx_, static_cast<uint32_t>(level), str(msg), out.data(), n);
+    (void)log_api->write(self_, ctx_, static_cast<uint32_t>(level), str(msg), out.data(), n);
   }
 
  private:
@@ -377,6 +388,7 @@ class Request {
 
   Method method() const {
     uint32_t m = FK_METHOD_UNKNOWN;
+    detail::require(api()->request_method != nullptr, "request_method");
     check(api()->request_method(req_, &m), "request_method");
     switch (m) {
       case FK_METHOD_GET:
@@ -385,8 +397,10 @@ class Request {
       case FK_METHOD_PATCH:
       case FK_METHOD_DELETE:
       case FK_METHOD_HEAD:
-      case FK_METHOD_OPTIONS: return static_cast<Method>(m);
-      default: return Method::Unknown;  // tolerate values newer than this SDK
+      case FK_METHOD_OPTIONS:
+        return static_cast<Method>(m);
+      default:
+        return Method::Unknown;  // tolerate values newer than this SDK
     }
   }
   std::string_view path() const { return get(api()->request_path, "request_path"); }
@@ -408,16 +422,21 @@ class Request {
   using Getter = fk_status (*)(const fk_request*, fk_str*);
   using Lookup = fk_status (*)(const fk_request*, fk_str, fk_str*);
 
-  const fk_http_api* api() const { return detail::require_table(http_, "http"); }
+  const fk_http_api* api() const {
+    detail::require(http_ != nullptr, "the http service");
+    return http_;
+  }
   static void check(fk_status s, const char* what) {
     if (s != FK_OK) throw Exception(detail::host_error(s, what));
   }
   std::string_view get(Getter fn, const char* what) const {
+    detail::require(fn != nullptr, what);
     fk_str out{nullptr, 0};
     check(fn(req_, &out), what);
     return view(out);
   }
   std::optional<std::string_view> lookup(Lookup fn, std::string_view name, const char* what) const {
+    detail::require(fn != nullptr, what);
     fk_str out{nullptr, 0};
     const fk_status s = fn(req_, str(name), &out);
     if (s == FK_ERR_NOT_FOUND) return std::nullopt;
@@ -436,27 +455,31 @@ class Response {
   Response(const fk_http_api* http, fk_response* resp) noexcept : http_(http), resp_(resp) {}
 
   Response& status(uint32_t http_status) {
+    detail::require(api()->response_set_status != nullptr, "response_set_status");
     check(api()->response_set_status(resp_, http_status), "response_set_status");
     return *this;
   }
   Response& header(std::string_view name, std::string_view value) {
+    detail::require(api()->response_set_header != nullptr, "response_set_header");
     check(api()->response_set_header(resp_, str(name), str(value)), "response_set_header");
     return *this;
   }
   /// Sets the envelope's data to `json` (one JSON value).
   Response& json(std::string_view json) {
+    detail::require(api()->response_write_json != nullptr, "response_write_json");
     check(api()->response_write_json(resp_, str(json)), "response_write_json");
     return *this;
   }
   /// Sets a raw body (no envelope).
   Response& body(std::string_view content_type, std::string_view data) {
-    check(api()->response_write_body(resp_, str(content_type), bytes(data)),
-          "response_write_body");
+    detail::require(api()->response_write_body != nullptr, "response_write_body");
+    check(api()->response_write_body(resp_, str(content_type), bytes(data)), "response_write_body");
     return *this;
   }
   /// Makes this an error response (envelope {"error": {...}}).
   Response& error(uint32_t http_status, std::string_view code, std::string_view message,
                   std::string_view details_json = {}) {
+    detail::require(api()->response_set_error != nullptr, "response_set_error");
     check(api()->response_set_error(resp_, http_status, str(code), str(message),
                                     details_json.empty() ? null_str() : str(details_json)),
           "response_set_error");
@@ -466,7 +489,10 @@ class Response {
   fk_response* handle() const noexcept { return resp_; }
 
  private:
-  const fk_http_api* api() const { return detail::require_table(http_, "http"); }
+  const fk_http_api* api() const {
+    detail::require(http_ != nullptr, "the http service");
+    return http_;
+  }
   static void check(fk_status s, const char* what) {
     if (s != FK_OK) throw Exception(detail::host_error(s, what));
   }
@@ -484,12 +510,12 @@ class Response {
 /// values as strings and cast in SQL, `$1::numeric`).
 class Param {
  public:
-  Param(std::nullptr_t) noexcept : null_(true) {}       // NOLINT: implicit by design
-  Param(std::nullopt_t) noexcept : null_(true) {}       // NOLINT
-  Param(std::string_view s) noexcept : view_(s) {}      // NOLINT
+  Param(std::nullptr_t) noexcept : null_(true) {}   // NOLINT: implicit by design
+  Param(std::nullopt_t) noexcept : null_(true) {}   // NOLINT
+  Param(std::string_view s) noexcept : view_(s) {}  // NOLINT
   Param(const char* s) noexcept : null_(s == nullptr), view_(s ? s : "") {}  // NOLINT
-  Param(const std::string& s) noexcept : view_(s) {}    // NOLINT
-  Param(bool b) noexcept : view_(b ? "true" : "false") {}  // NOLINT
+  Param(const std::string& s) noexcept : view_(s) {}                         // NOLINT
+  Param(bool b) noexcept : view_(b ? "true" : "false") {}                    // NOLINT
   template <class Int, std::enable_if_t<std::is_integral_v<Int> && !std::is_same_v<Int, bool> &&
                                             !std::is_same_v<Int, char>,
                                         int> = 0>
@@ -668,8 +694,8 @@ class Transaction {
 
   /// Publishes an event (delivered after commit).
   Result<void> publish(std::string_view type, std::string_view payload_json) const {
-    const fk_events_api* events = detail::require_table(host_->events, "events");
-    FK_SDK_REQUIRE(events, publish);
+    const fk_events_api* events = FK_SDK_TABLE(host_, events);
+    FK_SDK_RETURN_UNLESS(events, publish);
     fk_error err = FK_ERROR_INIT;
     const fk_status s = events->publish(txn_, str(type), str(payload_json), &err);
     if (s != FK_OK) return detail::host_error(s, err, "publishing " + std::string(type));
@@ -678,8 +704,8 @@ class Transaction {
 
   /// Appends an audit record in this transaction.
   Result<void> audit(const Audit& a) const {
-    const fk_audit_api* audit_api = detail::require_table(host_->audit, "audit");
-    FK_SDK_REQUIRE(audit_api, record);
+    const fk_audit_api* audit_api = FK_SDK_TABLE(host_, audit);
+    FK_SDK_RETURN_UNLESS(audit_api, record);
     fk_audit_entry entry{};
     entry.struct_size = static_cast<uint32_t>(sizeof(fk_audit_entry));
     entry.outcome = a.outcome;
@@ -696,8 +722,8 @@ class Transaction {
   /// Calls another plugin's method; returns its JSON reply (copied).
   Result<std::string> call(std::string_view plugin, std::string_view method,
                            std::string_view request_json) const {
-    const fk_plugins_api* plugins = detail::require_table(host_->plugins, "plugins");
-    FK_SDK_REQUIRE(plugins, call);
+    const fk_plugins_api* plugins = FK_SDK_TABLE(host_, plugins);
+    FK_SDK_RETURN_UNLESS(plugins, call);
     fk_str reply{nullptr, 0};
     fk_error err = FK_ERROR_INIT;
     const fk_status s =
@@ -713,8 +739,8 @@ class Transaction {
 
  private:
   Result<Rows> exec_abi(std::string_view sql, const fk_str* params, std::size_t count) const {
-    const fk_db_api* db = detail::require_table(host_->db, "db");
-    FK_SDK_REQUIRE(db, exec);
+    const fk_db_api* db = FK_SDK_TABLE(host_, db);
+    FK_SDK_RETURN_UNLESS(db, exec);
     fk_result* result = nullptr;
     fk_error err = FK_ERROR_INIT;
     const fk_status s = db->exec(txn_, str(sql), params, count, &result, &err);
@@ -745,8 +771,8 @@ class Tenant {
 
   /// Whether the principal holds `permission` ("hello:greetings.write").
   bool has_permission(std::string_view permission) const {
-    const fk_authz_api* authz = detail::require_table(host_->authz, "authz");
-    FK_SDK_REQUIRE(authz, has_permission);
+    const fk_authz_api* authz = FK_SDK_TABLE(host_, authz);
+    detail::require(FK_HOST_HAS(authz, has_permission), "has_permission");
     fk_bool granted = FK_FALSE;
     const fk_status s = authz->has_permission(ctx_, str(permission), &granted);
     if (s != FK_OK) throw Exception(detail::host_error(s, "has_permission"));
@@ -758,9 +784,10 @@ class Tenant {
  private:
   using Getter = fk_status (*)(const fk_tenant_ctx*, fk_str*);
   std::string_view get(Getter fk_authz_api::*member, const char* what) const {
-    const fk_authz_api* authz = detail::require_table(host_->authz, "authz");
+    const fk_authz_api* authz = FK_SDK_TABLE(host_, authz);
+    detail::require(authz != nullptr, "the authz service");
     const Getter fn = authz->*member;
-    if (fn == nullptr) throw Exception(Error::unsupported(std::string(what) + " not offered"));
+    detail::require(fn != nullptr, what);
     fk_str out{nullptr, 0};
     const fk_status s = fn(ctx_, &out);
     if (s != FK_OK) throw Exception(detail::host_error(s, what));
@@ -779,13 +806,12 @@ class Config {
 
   /// The raw JSON value of `key` (copied).
   Result<std::string> get(std::string_view key) const {
-    if (host_ == nullptr || !FK_HOST_HAS(host_, config) || !FK_HOST_HAS(host_->config, get)) {
-      return Error::unsupported("this kernel does not offer config");
-    }
+    const fk_config_api* config = FK_SDK_TABLE(host_, config);
+    FK_SDK_RETURN_UNLESS(config, get);
     std::string buf(256, '\0');
     for (int attempt = 0; attempt < 4; ++attempt) {
       std::size_t len = 0;
-      const fk_status s = host_->config->get(self_, ctx_, str(key), buf.data(), buf.size(), &len);
+      const fk_status s = config->get(self_, ctx_, str(key), buf.data(), buf.size(), &len);
       if (s == FK_OK) {
         buf.resize(len);
         return buf;
@@ -806,7 +832,8 @@ class Config {
     std::size_t i = 0;
     const bool negative = !s.empty() && s[0] == '-';
     if (negative) i = 1;
-    if (i == s.size()) return Error::validation("config key " + std::string(key) + " is not an integer");
+    if (i == s.size())
+      return Error::validation("config key " + std::string(key) + " is not an integer");
     uint64_t v = 0;
     for (; i < s.size(); ++i) {
       if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10) {
@@ -817,7 +844,8 @@ class Config {
     if (v > static_cast<uint64_t>(INT64_MAX) + (negative ? 1u : 0u)) {
       return Error::validation("config key " + std::string(key) + " is out of range");
     }
-    if (negative) return v == static_cast<uint64_t>(INT64_MAX) + 1u ? INT64_MIN : -static_cast<int64_t>(v);
+    if (negative)
+      return v == static_cast<uint64_t>(INT64_MAX) + 1u ? INT64_MIN : -static_cast<int64_t>(v);
     return static_cast<int64_t>(v);
   }
 
@@ -853,14 +881,30 @@ class Config {
       ++i;  // the escaped character; the closing quote cannot be escaped
       if (i >= s.size() - 1) return std::nullopt;
       switch (s[i]) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case '/': out.push_back('/'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
+        case '"':
+          out.push_back('"');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '/':
+          out.push_back('/');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
         case 'u': {
           auto hex4 = [&](std::size_t at) -> std::optional<uint32_t> {
             if (at + 4 > s.size() - 1) return std::nullopt;
@@ -868,10 +912,14 @@ class Config {
             for (std::size_t k = at; k < at + 4; ++k) {
               const char h = s[k];
               v <<= 4;
-              if (h >= '0' && h <= '9') v |= static_cast<uint32_t>(h - '0');
-              else if (h >= 'a' && h <= 'f') v |= static_cast<uint32_t>(h - 'a' + 10);
-              else if (h >= 'A' && h <= 'F') v |= static_cast<uint32_t>(h - 'A' + 10);
-              else return std::nullopt;
+              if (h >= '0' && h <= '9')
+                v |= static_cast<uint32_t>(h - '0');
+              else if (h >= 'a' && h <= 'f')
+                v |= static_cast<uint32_t>(h - 'a' + 10);
+              else if (h >= 'A' && h <= 'F')
+                v |= static_cast<uint32_t>(h - 'A' + 10);
+              else
+                return std::nullopt;
             }
             return v;
           };
@@ -891,7 +939,8 @@ class Config {
           append_utf8(out, code);
           break;
         }
-        default: return std::nullopt;
+        default:
+          return std::nullopt;
       }
     }
     return out;
@@ -930,8 +979,8 @@ class Crypto {
       : host_(host), self_(self), ctx_(ctx) {}
 
   Result<std::vector<uint8_t>> random(std::size_t n) const {
-    const fk_crypto_api* c = table();
-    FK_SDK_REQUIRE(c, random_bytes);
+    const fk_crypto_api* c = FK_SDK_TABLE(host_, crypto);
+    FK_SDK_RETURN_UNLESS(c, random_bytes);
     std::vector<uint8_t> out(n);
     const fk_status s = c->random_bytes(self_, out.data(), out.size());
     if (s != FK_OK) return detail::host_error(s, "random_bytes");
@@ -939,8 +988,8 @@ class Crypto {
   }
 
   Result<Digest> sha256(std::string_view data) const {
-    const fk_crypto_api* c = table();
-    FK_SDK_REQUIRE(c, sha256);
+    const fk_crypto_api* c = FK_SDK_TABLE(host_, crypto);
+    FK_SDK_RETURN_UNLESS(c, sha256);
     Digest d{};
     const fk_status s = c->sha256(self_, bytes(data), d.data());
     if (s != FK_OK) return detail::host_error(s, "sha256");
@@ -949,22 +998,22 @@ class Crypto {
 
   /// Encrypts under the current tenant's key, bound to `purpose`.
   Result<std::string> encrypt(std::string_view purpose, std::string_view plaintext) const {
-    const fk_crypto_api* c = table();
-    FK_SDK_REQUIRE(c, encrypt);
+    const fk_crypto_api* c = FK_SDK_TABLE(host_, crypto);
+    FK_SDK_RETURN_UNLESS(c, encrypt);
     return sized_call(c->encrypt, purpose, plaintext, plaintext.size() + 64, "encrypt");
   }
 
   /// Decrypts what encrypt() produced for the same tenant and purpose.
   Result<std::string> decrypt(std::string_view purpose, std::string_view ciphertext) const {
-    const fk_crypto_api* c = table();
-    FK_SDK_REQUIRE(c, decrypt);
+    const fk_crypto_api* c = FK_SDK_TABLE(host_, crypto);
+    FK_SDK_RETURN_UNLESS(c, decrypt);
     return sized_call(c->decrypt, purpose, ciphertext, ciphertext.size(), "decrypt");
   }
 
   /// Keyed hash for blind indexes, bound to the tenant and `purpose`.
   Result<Digest> hmac_sha256(std::string_view purpose, std::string_view data) const {
-    const fk_crypto_api* c = table();
-    FK_SDK_REQUIRE(c, hmac_sha256);
+    const fk_crypto_api* c = FK_SDK_TABLE(host_, crypto);
+    FK_SDK_RETURN_UNLESS(c, hmac_sha256);
     Digest d{};
     fk_error err = FK_ERROR_INIT;
     const fk_status s = c->hmac_sha256(ctx_, str(purpose), bytes(data), d.data(), &err);
@@ -975,12 +1024,6 @@ class Crypto {
  private:
   using Sized = fk_status (*)(const fk_tenant_ctx*, fk_str, fk_bytes, uint8_t*, std::size_t,
                               std::size_t*, fk_error*);
-  const fk_crypto_api* table() const {
-    if (host_ == nullptr || !FK_HOST_HAS(host_, crypto)) {
-      throw Exception(Error::unsupported("this kernel does not offer the crypto service"));
-    }
-    return host_->crypto;
-  }
   Result<std::string> sized_call(Sized fn, std::string_view purpose, std::string_view input,
                                  std::size_t guess, const char* what) const {
     std::string out(guess == 0 ? 1 : guess, '\0');
@@ -993,7 +1036,8 @@ class Crypto {
         out.resize(len);
         return out;
       }
-      if (s != FK_ERR_BUFFER_TOO_SMALL || len <= out.size()) return detail::host_error(s, err, what);
+      if (s != FK_ERR_BUFFER_TOO_SMALL || len <= out.size())
+        return detail::host_error(s, err, what);
       out.assign(len, '\0');
     }
     return Error::internal(std::string(what) + ": output size kept growing");
@@ -1040,8 +1084,8 @@ class RequestContext : public CallScope {
  public:
   RequestContext(const fk_host_api* host, fk_plugin* self, const fk_request_args& args) noexcept
       : CallScope(host, self, args.tenant, args.txn),
-        request_(host->http, args.request),
-        response_(host->http, args.response) {}
+        request_(FK_SDK_TABLE(host, http), args.request),
+        response_(FK_SDK_TABLE(host, http), args.response) {}
   const Request& request() const noexcept { return request_; }
   Response& response() noexcept { return response_; }
 
@@ -1103,7 +1147,7 @@ class CallContext : public CallScope {
         caller_(view(args.caller)),
         method_(view(args.method)),
         request_json_(view(args.request_json)),
-        reply_(host->http, args.reply) {}
+        reply_(FK_SDK_TABLE(host, http), args.reply) {}
   std::string_view caller() const noexcept { return caller_; }
   std::string_view method() const noexcept { return method_; }
   std::string_view request_json() const noexcept { return request_json_; }
@@ -1255,7 +1299,10 @@ struct Bridge {
   static fk_status from_error(const Logger& log, const Error& e, const char* where) noexcept {
     try {
       const std::string text = e.describe();
-      if (e.effective_http_status() >= 500) {
+      // A refused request or call is routine (info); any other failure is not.
+      const std::string_view cb(where);
+      const bool routine = e.effective_http_status() < 500 && (cb == "request" || cb == "call");
+      if (!routine) {
         log.error("plugin callback failed", {{"callback", where}, {"error", text}});
       } else {
         log.info("plugin callback refused", {{"callback", where}, {"error", text}});
@@ -1274,8 +1321,7 @@ struct Bridge {
     const uint32_t http = e.effective_http_status();
     if (http >= 400 && http < 500) {
       try {
-        const std::string api_code =
-            !e.api_code.empty() ? e.api_code : default_api_code(code);
+        const std::string api_code = !e.api_code.empty() ? e.api_code : default_api_code(code);
         resp.error(http, api_code, e.message, e.details_json);
       } catch (...) {
         // The kernel still answers from the status.
@@ -1286,15 +1332,24 @@ struct Bridge {
 
   static const char* default_api_code(fk_status code) noexcept {
     switch (code) {
-      case FK_ERR_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-      case FK_ERR_NOT_FOUND: return "NOT_FOUND";
-      case FK_ERR_PERMISSION_DENIED: return "FORBIDDEN";
-      case FK_ERR_CONFLICT: return "CONFLICT";
-      case FK_ERR_VALIDATION: return "VALIDATION_FAILED";
-      case FK_ERR_UNSUPPORTED: return "NOT_IMPLEMENTED";
-      case FK_ERR_UNAVAILABLE: return "UNAVAILABLE";
-      case FK_ERR_TIMEOUT: return "TIMEOUT";
-      default: return "INTERNAL_ERROR";
+      case FK_ERR_INVALID_ARGUMENT:
+        return "INVALID_ARGUMENT";
+      case FK_ERR_NOT_FOUND:
+        return "NOT_FOUND";
+      case FK_ERR_PERMISSION_DENIED:
+        return "FORBIDDEN";
+      case FK_ERR_CONFLICT:
+        return "CONFLICT";
+      case FK_ERR_VALIDATION:
+        return "VALIDATION_FAILED";
+      case FK_ERR_UNSUPPORTED:
+        return "NOT_IMPLEMENTED";
+      case FK_ERR_UNAVAILABLE:
+        return "UNAVAILABLE";
+      case FK_ERR_TIMEOUT:
+        return "TIMEOUT";
+      default:
+        return "INTERNAL_ERROR";
     }
   }
 
@@ -1387,7 +1442,8 @@ struct Bridge {
 
   static fk_status call(void* state, const fk_call_args* args) noexcept {
     Plugin* p = static_cast<Plugin*>(state);
-    if (p == nullptr || args == nullptr || !FK_HAS_FIELD(args, reply)) return FK_ERR_INVALID_ARGUMENT;
+    if (p == nullptr || args == nullptr || !FK_HAS_FIELD(args, reply))
+      return FK_ERR_INVALID_ARGUMENT;
     try {
       CallContext ctx(p->host_, p->self_, *args);
       Result<void> r = invoke([&] { return p->on_call(ctx); });
@@ -1398,11 +1454,11 @@ struct Bridge {
   }
 };
 
-
 /// The callbacks table for plugin class T (used by FK_CPP_PLUGIN).
 template <class T>
 constexpr fk_plugin_callbacks make_callbacks() noexcept {
-  static_assert(std::is_base_of_v<Plugin, T>, "FK_CPP_PLUGIN: class must derive from fk::sdk::Plugin");
+  static_assert(std::is_base_of_v<Plugin, T>,
+                "FK_CPP_PLUGIN: class must derive from fk::sdk::Plugin");
   static_assert(std::is_default_constructible_v<T>,
                 "FK_CPP_PLUGIN: class must be default-constructible");
   return fk_plugin_callbacks{static_cast<uint32_t>(sizeof(fk_plugin_callbacks)),
@@ -1421,9 +1477,9 @@ constexpr fk_plugin_callbacks make_callbacks() noexcept {
 /// Defines the plugin's entry symbol for a C++ plugin class. Use once, at
 /// file scope (outside any namespace), with string literals that match the
 /// manifest's name and version:   FK_CPP_PLUGIN(HelloPlugin, "hello", "1.0.0")
-#define FK_CPP_PLUGIN(ClassName, name_literal, version_literal)           \
-  static constexpr fk_plugin_callbacks fk_cpp_plugin_callbacks_ =        \
-      ::fk::sdk::detail::make_callbacks<ClassName>();                     \
+#define FK_CPP_PLUGIN(ClassName, name_literal, version_literal)   \
+  static constexpr fk_plugin_callbacks fk_cpp_plugin_callbacks_ = \
+      ::fk::sdk::detail::make_callbacks<ClassName>();             \
   FK_PLUGIN_DEFINE(name_literal, version_literal, &fk_cpp_plugin_callbacks_)
 
 #endif  // FINKERNEL_FK_PLUGIN_HPP

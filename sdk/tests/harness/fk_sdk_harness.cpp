@@ -6,6 +6,8 @@
 //
 //   fk_sdk_harness cpp  <probe_plugin.so>   every path of the C++ wrapper
 //   fk_sdk_harness c    <c_plugin.so>       a plain C plugin
+//   fk_sdk_harness hello <hello.so>         the example plugin's handlers (validation,
+//                                           insert + event + audit, event handling)
 //   fk_sdk_harness load <plugin.so> [name]  generic: ABI check, init, shutdown
 #include <dlfcn.h>
 #include <finkernel/fk_plugin.h>
@@ -25,7 +27,8 @@
 // ---------------------------------------------------------------------------
 struct fk_plugin {
   std::string name;
-  std::map<std::string, std::string> config;  // key -> JSON value
+  std::map<std::string, std::string> config;                  // key -> JSON value
+  std::set<std::string> publishes = {"probe.thing.created"};  // manifest events.publishes
   std::mutex mu;
   std::vector<std::string> logs;
 };
@@ -81,33 +84,44 @@ namespace {
 
 int failures = 0;
 
-#define CHECK(cond)                                                              \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
+#define CHECK(cond)                                                                 \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
       std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                                \
-    }                                                                            \
+      ++failures;                                                                   \
+    }                                                                               \
   } while (0)
 
-#define CHECK_EQ(actual, expected)                                                          \
-  do {                                                                                      \
-    const auto& a_ = (actual);                                                              \
-    const auto& e_ = (expected);                                                            \
-    if (!(a_ == e_)) {                                                                      \
+#define CHECK_EQ(actual, expected)                                                         \
+  do {                                                                                     \
+    const auto& a_ = (actual);                                                             \
+    const auto& e_ = (expected);                                                           \
+    if (!(a_ == e_)) {                                                                     \
       std::fprintf(stderr, "%s:%d: CHECK_EQ failed: %s\n  got:      %s\n  expected: %s\n", \
-                   __FILE__, __LINE__, #actual, show(a_).c_str(), show(e_).c_str());        \
-      ++failures;                                                                           \
-    }                                                                                       \
+                   __FILE__, __LINE__, #actual, show(a_).c_str(), show(e_).c_str());       \
+      ++failures;                                                                          \
+    }                                                                                      \
   } while (0)
 
-std::string show(const std::string& s) { return s; }
-std::string show(const char* s) { return s; }
-std::string show(uint32_t v) { return std::to_string(v) + " (" + fk_status_name(v) + ")"; }
-std::string show(const std::optional<std::string>& s) { return s ? *s : "<none>"; }
-std::string show(int v) { return std::to_string(v); }
+std::string show(const std::string& s) {
+  return s;
+}
+std::string show(uint32_t v) {
+  return std::to_string(v) + " (" + fk_status_name(v) + ")";
+}
+std::string show(const std::optional<std::string>& s) {
+  return s ? *s : "<none>";
+}
+std::string show(int v) {
+  return std::to_string(v);
+}
 
-std::string to_string(fk_str s) { return s.data ? std::string(s.data, s.len) : std::string(); }
-fk_str as_fk(const std::string& s) { return fk_str{s.data(), s.size()}; }
+std::string to_string(fk_str s) {
+  return s.data ? std::string(s.data, s.len) : std::string();
+}
+fk_str as_fk(const std::string& s) {
+  return fk_str{s.data(), s.size()};
+}
 
 bool contains(const std::vector<std::string>& lines, const std::string& needle) {
   for (const auto& l : lines) {
@@ -130,10 +144,11 @@ fk_status log_write(fk_plugin* self, const fk_tenant_ctx* ctx, uint32_t level, f
                     const fk_log_field* fields, size_t n) {
   if (self == nullptr || (n > 0 && fields == nullptr)) return FK_ERR_INVALID_ARGUMENT;
   static const char* kLevels[] = {"?", "debug", "info", "warn", "error"};
-  std::string line = std::string(level <= FK_LOG_ERROR ? kLevels[level] : "info") + " " +
-                     to_string(message);
+  std::string line =
+      std::string(level <= FK_LOG_ERROR ? kLevels[level] : "info") + " " + to_string(message);
   if (ctx != nullptr) line += " requestId=" + ctx->request_id;
-  for (size_t i = 0; i < n; ++i) line += " " + to_string(fields[i].key) + "=" + to_string(fields[i].value);
+  for (size_t i = 0; i < n; ++i)
+    line += " " + to_string(fields[i].key) + "=" + to_string(fields[i].value);
   std::lock_guard<std::mutex> lock(self->mu);
   std::fprintf(stderr, "  [%s] %s\n", self->name.c_str(), line.c_str());
   self->logs.push_back(line);
@@ -193,7 +208,9 @@ fk_status resp_json(fk_response* r, fk_str json) {
   r->json = to_string(json);
   return FK_OK;
 }
-fk_status resp_body(fk_response*, fk_str, fk_bytes) { return FK_ERR_UNSUPPORTED; }
+fk_status resp_body(fk_response*, fk_str, fk_bytes) {
+  return FK_ERR_UNSUPPORTED;
+}
 fk_status resp_error(fk_response* r, uint32_t status, fk_str code, fk_str message, fk_str details) {
   if (status < 400 || status > 599) return FK_ERR_INVALID_ARGUMENT;
   r->is_error = true;
@@ -203,9 +220,9 @@ fk_status resp_error(fk_response* r, uint32_t status, fk_str code, fk_str messag
   r->error_details = to_string(details);
   return FK_OK;
 }
-const fk_http_api kHttp = {sizeof(fk_http_api), 0,         req_method,     req_path,   req_route,
-                           req_path_param,      req_query, req_header,     req_body,   resp_status,
-                           resp_header,         resp_json, resp_body,      resp_error};
+const fk_http_api kHttp = {sizeof(fk_http_api), 0,         req_method, req_path,  req_route,
+                           req_path_param,      req_query, req_header, req_body,  resp_status,
+                           resp_header,         resp_json, resp_body,  resp_error};
 
 // --- db: echoes its parameters as one row; "fail" and "SET" fail -------------
 fk_status db_exec(fk_txn* txn, fk_str sql, const fk_str* params, size_t n, fk_result** out,
@@ -228,8 +245,22 @@ fk_status db_exec(fk_txn* txn, fk_str sql, const fk_str* params, size_t n, fk_re
   if (out != nullptr) {
     auto* r = new fk_result;
     r->txn = txn;
-    for (size_t i = 0; i < n; ++i) r->columns.push_back("p" + std::to_string(i + 1));
-    r->rows.push_back(row);
+    if (text.rfind("INSERT INTO hello_greetings", 0) == 0 && n == 2) {
+      // What PostgreSQL returns for the example's INSERT ... RETURNING.
+      r->columns = {"id", "message", "created_by", "to_char"};
+      r->rows.push_back({std::string("5d0c8f9e-8f55-4c1e-9d6f-1b2a3c4d5e6f"), row[0], row[1],
+                         std::string("2026-01-02T03:04:05.678Z")});
+      r->affected = 1;
+    } else if (text.rfind("SELECT id, message", 0) == 0) {
+      r->columns = {"id", "message", "created_by", "to_char"};
+      r->rows.push_back({std::string("00000000-0000-4000-8000-000000000002"), std::string("second"),
+                         std::string("user:b"), std::string("2026-01-02T00:00:00.000Z")});
+      r->rows.push_back({std::string("00000000-0000-4000-8000-000000000001"), std::string("first"),
+                         std::string("user:a"), std::string("2026-01-01T00:00:00.000Z")});
+    } else {
+      for (size_t i = 0; i < n; ++i) r->columns.push_back("p" + std::to_string(i + 1));
+      r->rows.push_back(row);
+    }
     *out = r;
     ++txn->live_results;
   }
@@ -277,7 +308,8 @@ fk_status audit_record(fk_txn* txn, const fk_audit_entry* e, fk_error*) {
 const fk_audit_api kAudit = {sizeof(fk_audit_api), 0, audit_record};
 
 fk_status events_publish(fk_txn* txn, fk_str type, fk_str payload, fk_error* err) {
-  if (!fk_str_eq(type, fk_str_c("probe.thing.created"))) {
+  if (txn->ctx == nullptr || txn->ctx->plugin == nullptr ||
+      txn->ctx->plugin->publishes.count(to_string(type)) == 0) {
     return fail(txn, err, FK_ERR_PERMISSION_DENIED, "event type not declared", "UNDECLARED_EVENT");
   }
   txn->events.emplace_back(to_string(type), to_string(payload));
@@ -312,8 +344,8 @@ fk_status authz_has(const fk_tenant_ctx* c, fk_str perm, fk_bool* out) {
   *out = c->permissions.count(to_string(perm)) ? FK_TRUE : FK_FALSE;
   return FK_OK;
 }
-const fk_authz_api kAuthz = {sizeof(fk_authz_api), 0,           authz_tenant,
-                             authz_principal,      authz_request, authz_has};
+const fk_authz_api kAuthz = {sizeof(fk_authz_api), 0,        authz_tenant, authz_principal,
+                             authz_request,        authz_has};
 
 fk_status plugins_call(fk_txn* txn, fk_str, fk_str, fk_str request, fk_str* out, fk_error*) {
   txn->reply = to_string(request);
@@ -326,8 +358,8 @@ fk_status crypto_random(fk_plugin*, uint8_t* out, size_t len) {
   for (size_t i = 0; i < len; ++i) out[i] = static_cast<uint8_t>(i * 7u + 1u);
   return FK_OK;
 }
-const fk_crypto_api kCrypto = {sizeof(fk_crypto_api), 0, crypto_random, nullptr, nullptr, nullptr,
-                               nullptr};
+const fk_crypto_api kCrypto = {
+    sizeof(fk_crypto_api), 0, crypto_random, nullptr, nullptr, nullptr, nullptr};
 
 fk_host_api make_host() {
   fk_host_api h{};
@@ -496,8 +528,7 @@ int scenario_cpp(const char* path) {
     CHECK_EQ(run_request(p, state, c), FK_OK);
     CHECK(c.response.status == 201);
     CHECK(c.txn.events.size() == 1 && c.txn.events[0].first == "probe.thing.created");
-    CHECK(c.txn.audits.size() == 1 &&
-          c.txn.audits[0] == R"(probe.thing.create thing/t-1 {"n":1})");
+    CHECK(c.txn.audits.size() == 1 && c.txn.audits[0] == R"(probe.thing.create thing/t-1 {"n":1})");
   }
   {  // wrong method on a known route: 405; unknown route: 404
     Call c(&self, FK_METHOD_DELETE, "/echo");
@@ -512,22 +543,23 @@ int scenario_cpp(const char* path) {
   {  // full host: every service present
     Call c(&self, FK_METHOD_GET, "/features");
     CHECK_EQ(run_request(p, state, c), FK_OK);
-    CHECK_EQ(c.response.json,
-             std::optional<std::string>(R"({"crypto":true,"plugins":true,"call":"ok","random":"ok"})"));
+    CHECK_EQ(c.response.json, std::optional<std::string>(
+                                  R"({"crypto":true,"plugins":true,"call":"ok","random":"ok"})"));
   }
   {  // config: ints, and an undeclared key
     Call c(&self, FK_METHOD_GET, "/config");
     CHECK_EQ(run_request(p, state, c), FK_OK);
-    CHECK_EQ(c.response.json, std::optional<std::string>(
-                                  R"({"pageSize":25,"greetingBytes":1000,"undeclared":"FK_ERR_NOT_FOUND"})"));
+    CHECK_EQ(c.response.json,
+             std::optional<std::string>(
+                 R"({"pageSize":25,"greetingBytes":1000,"undeclared":"FK_ERR_NOT_FOUND"})"));
   }
   {  // identity and permissions; credentials never visible
     Call c(&self, FK_METHOD_GET, "/identity");
     c.request.query["q"] = "x y";
     c.request.headers["Authorization"] = "Bearer secret";
     CHECK_EQ(run_request(p, state, c), FK_OK);
-    CHECK(c.response.json && c.response.json->find(R"("canWrite":true,"canAdmin":false)") !=
-                                 std::string::npos);
+    CHECK(c.response.json &&
+          c.response.json->find(R"("canWrite":true,"canAdmin":false)") != std::string::npos);
     CHECK(c.response.json->find(R"("query":"x y")") != std::string::npos);
     CHECK(c.response.json->find(R"("auth":"<hidden>")") != std::string::npos);
     CHECK(c.response.json->find("secret") == std::string::npos);
@@ -612,8 +644,10 @@ int scenario_cpp(const char* path) {
     void* st = init_plugin(p, old, self_old, FK_OK);
     Call c(&self_old, FK_METHOD_GET, "/features");
     CHECK_EQ(run_request(p, st, c), FK_OK);
-    CHECK_EQ(c.response.json, std::optional<std::string>(
-                                  R"({"crypto":false,"plugins":false,"call":"FK_ERR_UNSUPPORTED","random":"FK_ERR_UNSUPPORTED"})"));
+    CHECK_EQ(
+        c.response.json,
+        std::optional<std::string>(
+            R"({"crypto":false,"plugins":false,"call":"FK_ERR_UNSUPPORTED","random":"FK_ERR_UNSUPPORTED"})"));
     p.cb->shutdown(st);
   }
   dlclose(p.handle);
@@ -632,9 +666,9 @@ int scenario_c(const char* path) {
   for (int i = 1; i <= 2; ++i) {
     Call c(&self, FK_METHOD_GET, "/c/echo");
     CHECK_EQ(run_request(p, state, c), FK_OK);
-    CHECK_EQ(c.response.json, std::optional<std::string>(
-                                  R"({"plugin":"c","echo":"from-c","requests":)" +
-                                  std::to_string(i) + "}"));
+    CHECK_EQ(c.response.json,
+             std::optional<std::string>(R"({"plugin":"c","echo":"from-c","requests":)" +
+                                        std::to_string(i) + "}"));
   }
   Call d(&self, FK_METHOD_GET, "/c/other");
   CHECK_EQ(run_request(p, state, d), FK_ERR_NOT_FOUND);
@@ -656,6 +690,119 @@ int scenario_c(const char* path) {
   return failures == 0 ? 0 : 1;
 }
 
+// The example partner plugin (sdk/examples/hello): its validation answers,
+// the statement it runs, and the event + audit record in the same transaction.
+int scenario_hello(const char* path) {
+  Loaded p;
+  if (!load(path, p)) return 1;
+  CHECK_EQ(to_string(p.info->name), std::string("hello"));
+  const fk_host_api host = make_host();
+  fk_plugin self;
+  self.name = "hello";
+  self.publishes = {"hello.greeting.created"};
+  self.config["default_page_size"] = "20";
+  self.config["max_page_size"] = "50";
+  void* state = init_plugin(p, host, self, FK_OK);
+  const std::string route = "/v1/hello/greetings";
+
+  for (const char* bad : {"abc", "0", "51", "2x", "-1"}) {
+    Call c(&self, FK_METHOD_GET, route);
+    c.request.query["limit"] = bad;
+    CHECK_EQ(run_request(p, state, c), FK_ERR_VALIDATION);
+    CHECK(c.response.error_status == 422 && c.response.error_code == "VALIDATION_FAILED");
+    CHECK_EQ(c.response.error_details, std::string(R"({"field":"limit"})"));
+    CHECK(c.txn.statements.empty());
+  }
+  {
+    Call c(&self, FK_METHOD_GET, route);
+    c.request.query["limit"] = "2";
+    CHECK_EQ(run_request(p, state, c), FK_OK);
+    CHECK(c.txn.params.size() == 1 && c.txn.params[0][0] == std::string("2"));
+    CHECK(c.txn.statements[0].find("tenant_id") == std::string::npos);  // RLS filters
+    CHECK(c.response.json && c.response.json->find(R"("count":2)") != std::string::npos);
+    CHECK(c.response.json->find(R"("message":"second")") < c.response.json->find("first"));
+  }
+  {
+    Call c(&self, FK_METHOD_GET, route);  // no ?limit: the configured default
+    CHECK_EQ(run_request(p, state, c), FK_OK);
+    CHECK(c.txn.params.size() == 1 && c.txn.params[0][0] == std::string("20"));
+  }
+  const std::vector<std::pair<std::string, std::string>> bad_bodies = {
+      {"not json", "request body must be a JSON object"},
+      {"[1]", "request body must be a JSON object"},
+      {R"({"message":"hi","tenant_id":"x"})", R"("tenant_id" is not accepted here)"},
+      {R"({"message":5})", "message is required and must be a string"},
+      {"{}", "message is required and must be a string"},
+      {R"({"message":""})", "message must be 1 to 280 characters"},
+      {R"({"message":")" + std::string(281, 'x') + "\"}", "message must be 1 to 280 characters"}};
+  for (const auto& [body, message] : bad_bodies) {
+    Call c(&self, FK_METHOD_POST, route);
+    c.request.body = body;
+    CHECK_EQ(run_request(p, state, c), FK_ERR_VALIDATION);
+    CHECK_EQ(c.response.error_message, message);
+    CHECK(c.response.error_status == 422);
+    CHECK(c.txn.statements.empty() && c.txn.events.empty() && c.txn.audits.empty());
+  }
+  {  // 280 characters of 2-byte UTF-8 are fine (characters, not bytes)
+    std::string text;
+    for (int i = 0; i < 280; ++i) text += "\\u00fc";
+    Call c(&self, FK_METHOD_POST, route);
+    c.request.body = R"({"message":")" + text + "\"}";
+    CHECK_EQ(run_request(p, state, c), FK_OK);
+  }
+  {
+    Call c(&self, FK_METHOD_POST, route);
+    c.request.body = R"({"message":"Grüße"})";
+    CHECK_EQ(run_request(p, state, c), FK_OK);
+    CHECK(c.response.status == 201);
+    CHECK(c.txn.statements.size() == 1 &&
+          c.txn.statements[0].find("(SELECT fk_current_tenant())") != std::string::npos);
+    CHECK(c.txn.params[0][0] == std::string("Grüße") && c.txn.params[0][1] == c.tenant.principal);
+    CHECK(c.response.json &&
+          c.response.json->find(R"("id":"5d0c8f9e-8f55-4c1e-9d6f-1b2a3c4d5e6f")") !=
+              std::string::npos);
+    CHECK(c.response.json->find(R"("createdAt":"2026-01-02T03:04:05.678Z")") != std::string::npos);
+    CHECK(c.txn.events.size() == 1 && c.txn.events[0].first == "hello.greeting.created");
+    CHECK(c.txn.events[0].second.find("5d0c8f9e") != std::string::npos);
+    CHECK(c.txn.audits.size() == 1);
+    CHECK_EQ(c.txn.audits[0], std::string("hello.greeting.create greeting/"
+                                          "5d0c8f9e-8f55-4c1e-9d6f-1b2a3c4d5e6f "
+                                          R"({"characters":5})"));
+  }
+  {  // events: its own type is logged; other types are ignored; junk is refused
+    fk_event ev{};
+    ev.struct_size = sizeof ev;
+    ev.attempt = 1;
+    ev.id = fk_str_c("2f0e3b8c-1d2e-4f5a-9b8c-7d6e5f4a3b2c");
+    ev.type = fk_str_c("hello.greeting.created");
+    ev.source = fk_str_c("hello");
+    ev.payload_json = fk_str_c(R"({"id":"g-1","message":"hi"})");
+    fk_tenant_ctx tenant;
+    fk_txn txn;
+    txn.ctx = &tenant;
+    fk_event_args args{};
+    args.struct_size = sizeof args;
+    args.event = &ev;
+    args.tenant = &tenant;
+    args.txn = &txn;
+    CHECK_EQ(p.cb->handle_event(state, &args), FK_OK);
+    CHECK(contains(self.logs, "greeting created requestId=req-harness-1 greetingId=g-1"));
+    ev.type = fk_str_c("hello.something.else");
+    CHECK_EQ(p.cb->handle_event(state, &args), FK_OK);
+    ev.type = fk_str_c("hello.greeting.created");
+    ev.payload_json = fk_str_c("not json");
+    CHECK_EQ(p.cb->handle_event(state, &args), FK_ERR_VALIDATION);
+  }
+  {
+    Call c(&self, FK_METHOD_DELETE, route);  // not a registered method
+    CHECK_EQ(run_request(p, state, c), FK_ERR_UNSUPPORTED);
+    CHECK(c.response.error_status == 405);
+  }
+  p.cb->shutdown(state);
+  dlclose(p.handle);
+  return failures == 0 ? 0 : 1;
+}
+
 int scenario_load(const char* path, const char* expected_name) {
   Loaded p;
   if (!load(path, p)) return 1;
@@ -673,14 +820,20 @@ int scenario_load(const char* path, const char* expected_name) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s cpp|c|load <plugin.so> [expected-name]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s cpp|c|hello|load <plugin.so> [expected-name]\n", argv[0]);
     return 2;
   }
   const std::string mode = argv[1];
   int rc = 2;
-  if (mode == "cpp") rc = scenario_cpp(argv[2]);
-  else if (mode == "c") rc = scenario_c(argv[2]);
-  else if (mode == "load") rc = scenario_load(argv[2], argc > 3 ? argv[3] : nullptr);
+  if (mode == "cpp") {
+    rc = scenario_cpp(argv[2]);
+  } else if (mode == "c") {
+    rc = scenario_c(argv[2]);
+  } else if (mode == "hello") {
+    rc = scenario_hello(argv[2]);
+  } else if (mode == "load") {
+    rc = scenario_load(argv[2], argc > 3 ? argv[3] : nullptr);
+  }
   if (failures != 0) std::fprintf(stderr, "harness: %d check(s) failed\n", failures);
   if (rc == 0) std::printf("harness %s: all checks passed\n", mode.c_str());
   return rc;

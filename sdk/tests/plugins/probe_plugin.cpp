@@ -63,9 +63,9 @@ class ProbePlugin : public fk::sdk::Plugin {
       throw std::logic_error("event handler bug");
     }
     events_seen_.fetch_add(1);
-    ctx.log().info("event received",
-                   {{"type", ctx.event().type}, {"id", ctx.event().id},
-                    {"attempt", std::to_string(ctx.event().attempt)}});
+    ctx.log().info("event received", {{"type", ctx.event().type},
+                                      {"id", ctx.event().id},
+                                      {"attempt", std::to_string(ctx.event().attempt)}});
     return {};
   }
 
@@ -89,8 +89,9 @@ class ProbePlugin : public fk::sdk::Plugin {
  private:
   Result<void> echo(RequestContext& ctx) {
     const std::optional<std::string> absent;
-    auto rows =
-        ctx.tx().exec("SELECT $1, $2, $3, $4, $5", "text", int64_t{42}, nullptr, absent, "").value();
+    auto rows = ctx.tx()
+                    .exec("SELECT $1, $2, $3, $4, $5", "text", int64_t{42}, nullptr, absent, "")
+                    .value();
     std::string json = "[";
     for (auto row : rows) {
       for (uint32_t c = 0; c < rows.columns(); ++c) {
@@ -133,26 +134,23 @@ class ProbePlugin : public fk::sdk::Plugin {
   Result<void> config_values(RequestContext& ctx) {
     const int64_t page = ctx.config().get_int("page_size").value();
     auto missing = ctx.config().get("undeclared");
-    ctx.response().json("{\"pageSize\":" + std::to_string(page) +
-                        ",\"greetingBytes\":" + std::to_string(greeting_.size()) +
-                        ",\"undeclared\":" +
-                        fk::sdk::json_quote(missing ? "found" : fk_status_name(missing.error().code)) +
-                        "}");
+    ctx.response().json(
+        "{\"pageSize\":" + std::to_string(page) +
+        ",\"greetingBytes\":" + std::to_string(greeting_.size()) + ",\"undeclared\":" +
+        fk::sdk::json_quote(missing ? "found" : fk_status_name(missing.error().code)) + "}");
     return {};
   }
 
   Result<void> identity(RequestContext& ctx) {
     const auto& t = ctx.tenant();
-    ctx.response().json("{\"tenant\":" + fk::sdk::json_quote(t.id()) +
-                        ",\"principal\":" + fk::sdk::json_quote(t.principal()) +
-                        ",\"requestId\":" + fk::sdk::json_quote(t.request_id()) + ",\"canWrite\":" +
-                        (t.has_permission("probe:things.write") ? "true" : "false") +
-                        ",\"canAdmin\":" + (t.has_permission("probe:admin") ? "true" : "false") +
-                        ",\"query\":" +
-                        fk::sdk::json_quote(ctx.request().query("q").value_or("<none>")) +
-                        ",\"auth\":" +
-                        fk::sdk::json_quote(ctx.request().header("Authorization").value_or("<hidden>")) +
-                        "}");
+    ctx.response().json(
+        "{\"tenant\":" + fk::sdk::json_quote(t.id()) +
+        ",\"principal\":" + fk::sdk::json_quote(t.principal()) +
+        ",\"requestId\":" + fk::sdk::json_quote(t.request_id()) +
+        ",\"canWrite\":" + (t.has_permission("probe:things.write") ? "true" : "false") +
+        ",\"canAdmin\":" + (t.has_permission("probe:admin") ? "true" : "false") + ",\"query\":" +
+        fk::sdk::json_quote(ctx.request().query("q").value_or("<none>")) + ",\"auth\":" +
+        fk::sdk::json_quote(ctx.request().header("Authorization").value_or("<hidden>")) + "}");
     return {};
   }
 

@@ -132,12 +132,13 @@ class HelloPlugin final : public fk::sdk::Plugin {
     }
 
     // The row, its event and its audit record commit together or not at all.
-    auto rows = ctx.tx()
-                    .exec(std::string("INSERT INTO hello_greetings (tenant_id, message, created_by) "
-                                      "VALUES ((SELECT fk_current_tenant()), $1, $2) RETURNING ") +
-                              kGreetingColumns,
-                          text, ctx.tenant().principal())
-                    .value();
+    auto rows =
+        ctx.tx()
+            .exec(std::string("INSERT INTO hello_greetings (tenant_id, message, created_by) "
+                              "VALUES ((SELECT fk_current_tenant()), $1, $2) RETURNING ") +
+                      kGreetingColumns,
+                  text, ctx.tenant().principal())
+            .value();
     if (rows.size() != 1) return Error::internal("INSERT ... RETURNING returned no row");
     const json greeting = greeting_json(*rows.begin());
     const std::string id = greeting["id"].get<std::string>();
