@@ -21,7 +21,8 @@ nlohmann::json to_json(const approvals::PendingAction& action) {
           {"makerId", action.maker_id},
           {"createdAt", action.created_at},
           {"expiresAt", action.expires_at},
-          {"decidedBy", action.decided_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(action.decided_by)},
+          {"decidedBy",
+           action.decided_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(action.decided_by)},
           {"request", {{"method", action.request["method"]}, {"path", action.request["path"]}}},
           {"result", action.result}};
 }
@@ -37,7 +38,8 @@ std::string approval_id(RequestContext& context) {
 Reply Pipeline::submit_for_approval(const Route& route, RequestContext& context,
                                     const authz::ApprovalRule& rule) {
   if (context.user_id().empty()) {
-    throw http::ApiError(403, "APPROVAL_NEEDS_USER", "this action needs a user who can be held to it");
+    throw http::ApiError(403, "APPROVAL_NEEDS_USER",
+                         "this action needs a user who can be held to it");
   }
   if (route.validate) route.validate(context);
   nlohmann::json params = nlohmann::json::object();
@@ -64,7 +66,8 @@ Reply Pipeline::decide(RequestContext& context, bool approve) {
   }
   const auto policy = services_.policy.current();
   const auto* rule = policy->approval_rule(action.action);
-  const std::string checker_permission = rule ? rule->checker_permission : "tenant:approvals.decide";
+  const std::string checker_permission =
+      rule ? rule->checker_permission : "tenant:approvals.decide";
   if (!context.permissions().count(checker_permission)) {
     throw http::ApiError(403, "FORBIDDEN", "missing permission " + checker_permission,
                          {{"permission", checker_permission}});
@@ -78,7 +81,8 @@ Reply Pipeline::decide(RequestContext& context, bool approve) {
 
   const Route* target = nullptr;
   for (const auto& route : routes_) {
-    if (route.method == action.request["method"] && route.path == action.request["path"]) target = &route;
+    if (route.method == action.request["method"] && route.path == action.request["path"])
+      target = &route;
   }
   // Replay the maker's request through the route's own handler. A savepoint
   // keeps a failing action's writes out while its failure is recorded.
@@ -116,24 +120,26 @@ Reply Pipeline::decide(RequestContext& context, bool approve) {
 
 std::vector<Route> Pipeline::approval_routes() {
   std::vector<Route> routes;
-  routes.emplace_back("GET", "/v1/approvals", Scope::tenant, "tenant:approvals.read",
-                      [](RequestContext& context) {
-                        const auto status = context.request().query.find("status=pending") != std::string::npos
-                                                ? std::string("pending")
-                                                : std::string();
-                        nlohmann::json items = nlohmann::json::array();
-                        for (const auto& action : approvals::list(context.db(), status)) {
-                          items.push_back(to_json(action));
-                        }
-                        return Reply{200, items, {}, {}};
-                      });
+  routes.emplace_back(
+      "GET", "/v1/approvals", Scope::tenant, "tenant:approvals.read", [](RequestContext& context) {
+        const auto status = context.request().query.find("status=pending") != std::string::npos
+                                ? std::string("pending")
+                                : std::string();
+        nlohmann::json items = nlohmann::json::array();
+        for (const auto& action : approvals::list(context.db(), status)) {
+          items.push_back(to_json(action));
+        }
+        return Reply{200, items, {}, {}};
+      });
   routes.emplace_back("GET", "/v1/approvals/{id}", Scope::tenant, "tenant:approvals.read",
                       [](RequestContext& context) {
                         const auto action = approvals::find(context.db(), approval_id(context));
-                        if (!action) throw http::ApiError(404, "APPROVAL_NOT_FOUND", "no such approval");
+                        if (!action)
+                          throw http::ApiError(404, "APPROVAL_NOT_FOUND", "no such approval");
                         return Reply{200, to_json(*action), {}, {}};
                       });
-  routes.emplace_back("POST", "/v1/approvals/{id}/approve", Scope::tenant, "tenant:approvals.decide",
+  routes.emplace_back("POST", "/v1/approvals/{id}/approve", Scope::tenant,
+                      "tenant:approvals.decide",
                       [this](RequestContext& context) { return decide(context, true); });
   routes.emplace_back("POST", "/v1/approvals/{id}/reject", Scope::tenant, "tenant:approvals.decide",
                       [this](RequestContext& context) { return decide(context, false); });

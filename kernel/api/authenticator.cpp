@@ -66,8 +66,10 @@ class RequestAuthenticator final : public Authenticator {
   }
 
   Principal from_api_key(std::string_view presented) const {
-    const auto identity = pool_ ? auth::resolve_api_key(*pool_, std::string(presented)) : std::nullopt;
-    if (!identity) throw http::ApiError(401, "INVALID_API_KEY", "API key is invalid, expired or revoked");
+    const auto identity =
+        pool_ ? auth::resolve_api_key(*pool_, std::string(presented)) : std::nullopt;
+    if (!identity)
+      throw http::ApiError(401, "INVALID_API_KEY", "API key is invalid, expired or revoked");
     Principal principal;
     principal.tenant_id = lower(identity->tenant_id);
     principal.user_id = lower(identity->created_by);

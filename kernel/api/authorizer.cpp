@@ -15,13 +15,15 @@ Authorization authorize_platform(db::ConnectionPool& pool, const Principal& prin
   pqxx::result rows;
   try {
     pqxx::nontransaction tx(connection.get());
-    rows = tx.exec_params("SELECT active, token_version, roles FROM fk_platform_admin_principal($1::uuid)",
-                          principal.user_id);
+    rows = tx.exec_params(
+        "SELECT active, token_version, roles FROM fk_platform_admin_principal($1::uuid)",
+        principal.user_id);
   } catch (const pqxx::broken_connection&) {
     connection.mark_broken();
     throw;
   }
-  if (rows.empty() || !rows[0][0].as<bool>() || rows[0][1].as<std::uint64_t>() != principal.token_version) {
+  if (rows.empty() || !rows[0][0].as<bool>() ||
+      rows[0][1].as<std::uint64_t>() != principal.token_version) {
     throw http::ApiError(401, "TOKEN_REVOKED", "this credential is no longer valid");
   }
   std::vector<std::string> roles;
@@ -38,8 +40,10 @@ Authorization authorize_platform(db::ConnectionPool& pool, const Principal& prin
   }
   auto permissions = policy.permissions_of(roles);
   if (!permissions.count(permission)) {
-    log::warn("permission denied", {{"platformAdminId", principal.user_id}, {"permission", permission}});
-    throw http::ApiError(403, "FORBIDDEN", "missing permission " + permission, {{"permission", permission}});
+    log::warn("permission denied",
+              {{"platformAdminId", principal.user_id}, {"permission", permission}});
+    throw http::ApiError(403, "FORBIDDEN", "missing permission " + permission,
+                         {{"permission", permission}});
   }
   return Authorization{roles, std::move(permissions)};
 }
@@ -51,7 +55,8 @@ Authorization authorize(pqxx::transaction_base& tx, const Principal& principal,
   }
   const auto user = auth::find_user(tx, principal.user_id);
   const bool is_key = !principal.api_key_id.empty();
-  if (!user || user->status != "active" || (!is_key && user->token_version != principal.token_version)) {
+  if (!user || user->status != "active" ||
+      (!is_key && user->token_version != principal.token_version)) {
     throw http::ApiError(401, is_key ? "INVALID_API_KEY" : "TOKEN_REVOKED",
                          "this credential is no longer valid");
   }

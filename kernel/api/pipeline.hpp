@@ -10,8 +10,8 @@
 //
 // The transport (http::Server) has already enforced sizes and timeouts.
 
-#include "api/route.hpp"
 #include "api/authenticator.hpp"
+#include "api/route.hpp"
 #include "authz/rbac_policy.hpp"
 #include "authz/swappable.hpp"
 #include "db/connection_pool.hpp"

@@ -18,8 +18,8 @@
 namespace fk::api {
 
 enum class Scope {
-  open,    // no identity, no tenant, no transaction: /health, /ready, /metrics
-  tenant,  // resolved tenant, runs inside one tenant transaction
+  open,      // no identity, no tenant, no transaction: /health, /ready, /metrics
+  tenant,    // resolved tenant, runs inside one tenant transaction
   platform,  // a platform administrator; no tenant, no tenant transaction
 };
 
@@ -83,7 +83,7 @@ struct Route {
         validate(std::move(validate_)) {}
 
   std::string method;
-  std::string path;        // template, e.g. "/v1/tenant/settings"
+  std::string path;  // template, e.g. "/v1/tenant/settings"
   Scope scope = Scope::tenant;
   std::string permission;  // declared permission ("tenant:settings.read"); "public" for open routes
   Handler handler;

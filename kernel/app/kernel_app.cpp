@@ -17,7 +17,8 @@ KernelApp::KernelApp(const config::KernelConfig& config, const std::string& runt
       rbac_(authz::RbacPolicy::load(config.identity.policy_dir + "/rbac.yaml")),
       signing_keys_(auth::load_or_create_signing_keys(config.identity.signing_keys_file)),
       auth_(std::make_unique<auth::AuthService>(
-          *pool_, auth::AuthPolicy::load(config.identity.policy_dir + "/auth.yaml"), signing_keys_)),
+          *pool_, auth::AuthPolicy::load(config.identity.policy_dir + "/auth.yaml"),
+          signing_keys_)),
       authenticator_(api::make_authenticator(auth_.get(), pool_.get(), config.dev_mode)),
       limits_(ratelimit::RateLimitPolicy::load(config.identity.policy_dir + "/ratelimits.yaml")),
       limiter_(ratelimit::make_in_process_limiter()) {
@@ -30,10 +31,13 @@ KernelApp::KernelApp(const config::KernelConfig& config, const std::string& runt
   add(api::auth_routes(*auth_, *limiter_, limits_));
   add(api::user_routes(auth_->policy(), rbac_));
   add(api::access_routes(rbac_));
-  add(api::platform_routes({*auth_, owner_url, [this](const std::string& id) { tenants_->forget(id); },
+  add(api::platform_routes({*auth_, owner_url,
+                            [this](const std::string& id) { tenants_->forget(id); },
                             [this] { return reload_policies(); }}));
-  pipeline_ = std::make_unique<api::Pipeline>(
-      api::PipelineServices{*pool_, *tenants_, *authenticator_, rbac_, *limiter_, limits_, metrics_}, std::move(routes));
+  pipeline_ =
+      std::make_unique<api::Pipeline>(api::PipelineServices{*pool_, *tenants_, *authenticator_,
+                                                            rbac_, *limiter_, limits_, metrics_},
+                                      std::move(routes));
 
   http::ServerOptions options;
   options.address = config.http.address;
@@ -88,7 +92,8 @@ void KernelApp::drain_and_stop() {
 std::string KernelApp::reload_policies() {
   try {
     auto rbac = authz::RbacPolicy::load(config_.identity.policy_dir + "/rbac.yaml");
-    auto limits = ratelimit::RateLimitPolicy::load(config_.identity.policy_dir + "/ratelimits.yaml");
+    auto limits =
+        ratelimit::RateLimitPolicy::load(config_.identity.policy_dir + "/ratelimits.yaml");
     if (auto problem = pipeline_->undeclared_permission(rbac); !problem.empty()) {
       throw std::runtime_error(problem);
     }

@@ -1,18 +1,18 @@
 #pragma once
 // The serving kernel assembled from its parts: the runtime connection pool,
-// the tenant directory, policies, signing keys, authentication, metrics, the pipeline with every route
-// set mounted, and the HTTP transport. `finkernel run` and the integration
-// tests both serve through this one class.
+// the tenant directory, policies, signing keys, authentication, metrics, the pipeline with every
+// route set mounted, and the HTTP transport. `finkernel run` and the integration tests both serve
+// through this one class.
 
-#include "api/pipeline.hpp"
 #include "api/authenticator.hpp"
+#include "api/pipeline.hpp"
 #include "auth/auth_service.hpp"
 #include "authz/rbac_policy.hpp"
 #include "authz/swappable.hpp"
-#include "identity/signing_key_ring.hpp"
 #include "config/kernel_config.hpp"
 #include "db/connection_pool.hpp"
 #include "http/server.hpp"
+#include "identity/signing_key_ring.hpp"
 #include "ops/metrics.hpp"
 #include "ratelimit/rate_limit_policy.hpp"
 #include "ratelimit/rate_limiter.hpp"

@@ -63,8 +63,9 @@ void seed_admin(const std::string& owner_url, SeededTenant& tenant,
   const auto password = identity::base64url_encode(identity::random_bytes(18));
   auth::create_user(tx, auth_policy, rbac, tenant.admin_email, "Administrator", password,
                     {"tenant-admin"});
-  write_secret_file(tenant.admin_secret_file, "tenant: " + tenant.slug + "\nemail: " +
-                                                  tenant.admin_email + "\npassword: " + password + "\n");
+  write_secret_file(tenant.admin_secret_file, "tenant: " + tenant.slug +
+                                                  "\nemail: " + tenant.admin_email +
+                                                  "\npassword: " + password + "\n");
   tx.commit();
   tenant.admin_password = password;
 }
@@ -129,7 +130,8 @@ std::vector<SeededTenant> seed_tenants(const std::string& owner_url,
     if (document["admin_email"]) {
       result.admin_email = auth::normalize_email(document["admin_email"].as<std::string>());
       if (result.admin_email.empty()) {
-        throw std::runtime_error(where(file, document["admin_email"]) + ": admin_email is not a valid address");
+        throw std::runtime_error(where(file, document["admin_email"]) +
+                                 ": admin_email is not a valid address");
       }
       seed_admin(owner_url, result, secrets_dir, auth_policy, rbac);
     }

@@ -25,8 +25,8 @@ struct SeededTenant {
   std::string slug;
   std::string id;
   bool created = false;
-  std::string admin_email;                // empty if the descriptor names none
-  std::string admin_password;             // set only when the admin was created by this call
+  std::string admin_email;     // empty if the descriptor names none
+  std::string admin_password;  // set only when the admin was created by this call
   std::filesystem::path admin_secret_file;
 };
 

@@ -61,7 +61,8 @@ std::optional<PendingAction> find(pqxx::transaction_base& tx, const std::string&
   return from_row(rows[0]);
 }
 
-PendingAction claim(pqxx::transaction_base& tx, const std::string& id, const std::string& checker_id) {
+PendingAction claim(pqxx::transaction_base& tx, const std::string& id,
+                    const std::string& checker_id) {
   const auto rows = tx.exec_params(
       std::string("SELECT ") + kColumns + " FROM approvals WHERE id = $1::uuid FOR UPDATE", id);
   if (rows.empty()) throw DecisionError(404, "APPROVAL_NOT_FOUND", "no such approval");

@@ -19,10 +19,10 @@ namespace fk::approvals {
 
 struct PendingAction {
   std::string id;
-  std::string action;        // the permission the action needs
-  nlohmann::json request;    // what the executor needs to run it
+  std::string action;      // the permission the action needs
+  nlohmann::json request;  // what the executor needs to run it
   std::string maker_id;
-  std::string status;        // pending | executed | rejected | expired | failed
+  std::string status;  // pending | executed | rejected | expired | failed
   std::string created_at;
   std::string expires_at;
   std::string decided_by;
@@ -53,7 +53,8 @@ std::optional<PendingAction> find(pqxx::transaction_base& tx, const std::string&
 // DecisionError: 404 APPROVAL_NOT_FOUND, 409 APPROVAL_NOT_PENDING,
 // 409 APPROVAL_EXPIRED, 403 MAKER_CANNOT_DECIDE. (Expiry is computed from
 // expires_at on every read, so no sweeper is needed for correctness.)
-PendingAction claim(pqxx::transaction_base& tx, const std::string& id, const std::string& checker_id);
+PendingAction claim(pqxx::transaction_base& tx, const std::string& id,
+                    const std::string& checker_id);
 
 // Records the decision: executed / failed (with result) or rejected.
 void conclude(pqxx::transaction_base& tx, const std::string& id, const std::string& status,

@@ -41,7 +41,8 @@ struct ApiKeyIdentity {
   std::string created_by;
   std::vector<std::string> permissions;
 };
-std::optional<ApiKeyIdentity> resolve_api_key(db::ConnectionPool& pool, const std::string& presented);
+std::optional<ApiKeyIdentity> resolve_api_key(db::ConnectionPool& pool,
+                                              const std::string& presented);
 
 // `granted` is what the creator holds now; every requested permission must be in it.
 // Throws UserInputError naming the field.

@@ -55,13 +55,15 @@ AuthPolicy AuthPolicy::load(const std::string& path) {
   refuse_unknown(document, {"tokens", "lockout", "password"}, path, "");
   AuthPolicy policy;
   if (const auto tokens = document["tokens"]) {
-    refuse_unknown(tokens, {"issuer", "audience", "access_ttl_seconds", "refresh_ttl_seconds",
-                            "signing_key_overlap_seconds"},
+    refuse_unknown(tokens,
+                   {"issuer", "audience", "access_ttl_seconds", "refresh_ttl_seconds",
+                    "signing_key_overlap_seconds"},
                    path, "tokens.");
     if (tokens["issuer"]) policy.issuer = tokens["issuer"].as<std::string>();
     if (tokens["audience"]) policy.audience = tokens["audience"].as<std::string>();
     policy.access_ttl = std::chrono::seconds(positive(tokens, "access_ttl_seconds", path, 900));
-    policy.refresh_ttl = std::chrono::seconds(positive(tokens, "refresh_ttl_seconds", path, 604800));
+    policy.refresh_ttl =
+        std::chrono::seconds(positive(tokens, "refresh_ttl_seconds", path, 604800));
     policy.signing_key_overlap =
         std::chrono::seconds(positive(tokens, "signing_key_overlap_seconds", path, 1800));
   }
@@ -73,12 +75,16 @@ AuthPolicy AuthPolicy::load(const std::string& path) {
   }
   if (const auto password = document["password"]) {
     refuse_unknown(password, {"min_length", "max_length", "common_list"}, path, "password.");
-    policy.password_min_length = static_cast<std::size_t>(positive(password, "min_length", path, 12));
-    policy.password_max_length = static_cast<std::size_t>(positive(password, "max_length", path, 128));
+    policy.password_min_length =
+        static_cast<std::size_t>(positive(password, "min_length", path, 12));
+    policy.password_max_length =
+        static_cast<std::size_t>(positive(password, "max_length", path, 128));
     if (password["common_list"]) {
-      const auto list = std::filesystem::path(path).parent_path() / password["common_list"].as<std::string>();
+      const auto list =
+          std::filesystem::path(path).parent_path() / password["common_list"].as<std::string>();
       std::ifstream in(list);
-      if (!in) throw std::runtime_error(path + ": cannot read common password list " + list.string());
+      if (!in)
+        throw std::runtime_error(path + ": cannot read common password list " + list.string());
       for (std::string line; std::getline(in, line);) {
         if (!line.empty() && line[0] != '#') policy.common_passwords.insert(lower(line));
       }
@@ -90,7 +96,8 @@ AuthPolicy AuthPolicy::load(const std::string& path) {
   return policy;
 }
 
-std::string AuthPolicy::password_problem(const std::string& password, const std::string& email) const {
+std::string AuthPolicy::password_problem(const std::string& password,
+                                         const std::string& email) const {
   if (password.size() < password_min_length) {
     return "password must be at least " + std::to_string(password_min_length) + " characters";
   }

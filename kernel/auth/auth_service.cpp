@@ -44,7 +44,8 @@ std::string normalize_email(const std::string& email) {
   return std::regex_match(out, pattern) ? out : std::string();
 }
 
-AuthService::AuthService(db::ConnectionPool& pool, AuthPolicy policy, identity::SigningKeyRing& keys)
+AuthService::AuthService(db::ConnectionPool& pool, AuthPolicy policy,
+                         identity::SigningKeyRing& keys)
     : pool_(pool), policy_(std::move(policy)), keys_(keys) {}
 
 std::optional<std::string> AuthService::tenant_id_for(const std::string& slug) {
@@ -92,9 +93,10 @@ TokenPair AuthService::platform_login(const std::string& email, const std::strin
   pqxx::work tx(connection.get());
   const auto rows = normalized.empty()
                         ? pqxx::result()
-                        : tx.exec_params("SELECT id::text, password_hash, token_version, active, locked "
-                                         "FROM fk_platform_admin_for_login($1)",
-                                         normalized);
+                        : tx.exec_params(
+                              "SELECT id::text, password_hash, token_version, active, locked "
+                              "FROM fk_platform_admin_for_login($1)",
+                              normalized);
   if (rows.empty() || !rows[0][3].as<bool>() || rows[0][4].as<bool>() ||
       password.size() > policy_.password_max_length) {
     identity::verify_password(password, identity::dummy_hash(params));
@@ -104,14 +106,16 @@ TokenPair AuthService::platform_login(const std::string& email, const std::strin
   const auto hash = rows[0][1].as<std::string>();
   const bool ok = identity::verify_password(password, hash);
   std::optional<std::string> upgraded;
-  if (ok && identity::needs_rehash(hash, params)) upgraded = identity::hash_password(password, params);
+  if (ok && identity::needs_rehash(hash, params))
+    upgraded = identity::hash_password(password, params);
   tx.exec_params("SELECT fk_platform_admin_login_outcome($1::uuid, $2, $3, $4, $5, $6)", id, ok,
-                 upgraded ? upgraded->c_str() : nullptr, policy_.max_failures, static_cast<int>(policy_.failure_window.count()),
+                 upgraded ? upgraded->c_str() : nullptr, policy_.max_failures,
+                 static_cast<int>(policy_.failure_window.count()),
                  static_cast<int>(policy_.lock_duration.count()));
   tx.commit();
   if (!ok) throw invalid_credentials();
-  return TokenPair{sign("platform", "", id, rows[0][2].as<std::uint64_t>()), policy_.access_ttl.count(),
-                   "", 0};
+  return TokenPair{sign("platform", "", id, rows[0][2].as<std::uint64_t>()),
+                   policy_.access_ttl.count(), "", 0};
 }
 
 TokenPair AuthService::login(const std::string& tenant_slug, const std::string& email,
@@ -121,7 +125,9 @@ TokenPair AuthService::login(const std::string& tenant_slug, const std::string& 
   const std::string normalized = normalize_email(email);
   const auto tenant_id = tenant_id_for(tenant_slug);
   // Equal work for every failure path: one Argon2id verification.
-  const auto spend_equal_time = [&] { identity::verify_password(password, identity::dummy_hash(params)); };
+  const auto spend_equal_time = [&] {
+    identity::verify_password(password, identity::dummy_hash(params));
+  };
   if (!tenant_id || normalized.empty() || password.size() > policy_.password_max_length) {
     spend_equal_time();
     throw invalid_credentials();
@@ -190,7 +196,8 @@ TokenPair AuthService::refresh(const std::string& tenant_slug, const std::string
     // A spent token presented again: whoever holds the family is not the
     // only holder. Revoke every token descended from that login.
     tx.exec_params(
-        "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1::uuid AND revoked_at IS NULL",
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1::uuid AND revoked_at IS "
+        "NULL",
         family);
     transaction.commit();
     log::warn("refresh token reuse detected; family revoked",
@@ -198,7 +205,8 @@ TokenPair AuthService::refresh(const std::string& tenant_slug, const std::string
     throw AuthError(401, "REFRESH_TOKEN_REUSED",
                     "refresh token was already used; every session of this login is revoked");
   }
-  if (rows[0][3].as<bool>() || rows[0][4].as<bool>() || rows[0][5].as<bool>()) throw invalid_refresh();
+  if (rows[0][3].as<bool>() || rows[0][4].as<bool>() || rows[0][5].as<bool>())
+    throw invalid_refresh();
 
   const auto user = find_user(tx, user_id);
   if (!user || user->status != "active") throw invalid_refresh();
@@ -220,7 +228,8 @@ void AuthService::logout(const std::string& tenant_slug, const std::string& refr
     throw invalid_refresh();
   }
   tx.exec_params(
-      "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1::uuid AND revoked_at IS NULL",
+      "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1::uuid AND revoked_at IS "
+      "NULL",
       rows[0][0].as<std::string>());
   transaction.commit();
 }
@@ -233,7 +242,8 @@ TokenIdentity AuthService::verify_access_token(const std::string& token) const {
   if (!result.ok() || (result.claims->realm != "tenant" && result.claims->realm != "platform")) {
     throw AuthError(401, "INVALID_TOKEN", "access token is invalid or expired");
   }
-  return TokenIdentity{result.claims->realm, result.claims->tid, result.claims->sub, result.claims->ver};
+  return TokenIdentity{result.claims->realm, result.claims->tid, result.claims->sub,
+                       result.claims->ver};
 }
 
 }  // namespace fk::auth

@@ -69,8 +69,8 @@ class AuthService {
 
  private:
   std::optional<std::string> tenant_id_for(const std::string& slug);
-  std::string sign(const std::string& realm, const std::string& tenant_id, const std::string& subject,
-                   std::uint64_t token_version) const;
+  std::string sign(const std::string& realm, const std::string& tenant_id,
+                   const std::string& subject, std::uint64_t token_version) const;
   TokenPair issue_tokens(pqxx::transaction_base& tx, const std::string& tenant_id,
                          const std::string& user_id, std::uint64_t token_version,
                          const std::string& family_id);

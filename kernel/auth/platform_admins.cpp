@@ -10,7 +10,8 @@ namespace fk::auth {
 
 std::string create_platform_admin(const std::string& owner_url, const AuthPolicy& policy,
                                   const authz::RbacPolicy& rbac, const std::string& email,
-                                  const std::string& password, const std::vector<std::string>& roles) {
+                                  const std::string& password,
+                                  const std::vector<std::string>& roles) {
   const auto normalized = normalize_email(email);
   if (normalized.empty()) throw UserInputError("email", "email is not a valid address");
   if (const auto problem = policy.password_problem(password, normalized); !problem.empty()) {
@@ -27,11 +28,12 @@ std::string create_platform_admin(const std::string& owner_url, const AuthPolicy
   literal += "}";
   pqxx::connection connection(owner_url);
   pqxx::work tx(connection);
-  const auto id = tx.exec_params1(
-                        "INSERT INTO platform_admins (email, password_hash, roles) VALUES ($1, $2, $3::text[]) "
-                        "RETURNING id::text",
-                        normalized, identity::hash_password(password, identity::minimum_params()), literal)[0]
-                      .as<std::string>();
+  const auto id =
+      tx.exec_params1(
+            "INSERT INTO platform_admins (email, password_hash, roles) VALUES ($1, $2, $3::text[]) "
+            "RETURNING id::text",
+            normalized, identity::hash_password(password, identity::minimum_params()), literal)[0]
+          .as<std::string>();
   tx.commit();
   return id;
 }

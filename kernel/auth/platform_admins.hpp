@@ -14,7 +14,8 @@ namespace fk::auth {
 // Throws UserInputError (email, password, roles) or pqxx::unique_violation.
 std::string create_platform_admin(const std::string& owner_url, const AuthPolicy& policy,
                                   const authz::RbacPolicy& rbac, const std::string& email,
-                                  const std::string& password, const std::vector<std::string>& roles);
+                                  const std::string& password,
+                                  const std::vector<std::string>& roles);
 
 bool any_platform_admin(const std::string& owner_url);
 

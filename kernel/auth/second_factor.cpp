@@ -26,7 +26,8 @@ std::optional<std::int64_t> fresh_step(const UserRecord& user, const std::string
     return std::nullopt;
   }
   std::int64_t step = 0;
-  if (!identity::totp_verify(secret, code, unix_now(), 1, 6, identity::TotpAlgorithm::sha1, 30, &step)) {
+  if (!identity::totp_verify(secret, code, unix_now(), 1, 6, identity::TotpAlgorithm::sha1, 30,
+                             &step)) {
     return std::nullopt;
   }
   if (user.totp_last_step && step <= *user.totp_last_step) return std::nullopt;
@@ -38,7 +39,8 @@ std::optional<std::int64_t> fresh_step(const UserRecord& user, const std::string
 TotpEnrolment begin_totp_enrolment(pqxx::transaction_base& tx, const UserRecord& user,
                                    const std::string& issuer) {
   if (user.totp_enabled) {
-    throw AuthError(409, "TOTP_ALREADY_ENABLED", "a second factor is already enabled; disable it first");
+    throw AuthError(409, "TOTP_ALREADY_ENABLED",
+                    "a second factor is already enabled; disable it first");
   }
   // 160 bits, the RFC 4226 recommendation for HMAC-SHA1 secrets.
   const auto secret = identity::random_bytes(20);

@@ -36,14 +36,15 @@ TenantRole put_tenant_role(pqxx::transaction_base& tx, const authz::RbacPolicy& 
       throw UserInputError("permissions", "unknown permission \"" + permission + "\"");
     }
     if (!rbac.within_tenant_ceiling(permission)) {
-      throw UserInputError("permissions", "\"" + permission +
-                                              "\" is beyond what tenant roles may grant");
+      throw UserInputError("permissions",
+                           "\"" + permission + "\" is beyond what tenant roles may grant");
     }
     literal += (literal.size() > 1 ? "," : "") + permission;
   }
   literal += "}";
   tx.exec_params(
-      "INSERT INTO tenant_roles (tenant_id, name, permissions) VALUES (fk_current_tenant(), $1, $2::text[]) "
+      "INSERT INTO tenant_roles (tenant_id, name, permissions) VALUES (fk_current_tenant(), $1, "
+      "$2::text[]) "
       "ON CONFLICT (tenant_id, name) DO UPDATE SET permissions = EXCLUDED.permissions",
       name, literal);
   // Holders re-authenticate: their permissions just changed.
@@ -63,7 +64,8 @@ std::vector<TenantRole> list_tenant_roles(pqxx::transaction_base& tx) {
   return roles;
 }
 
-std::set<std::string> effective_permissions(pqxx::transaction_base& tx, const authz::RbacPolicy& rbac,
+std::set<std::string> effective_permissions(pqxx::transaction_base& tx,
+                                            const authz::RbacPolicy& rbac,
                                             const std::vector<std::string>& roles) {
   auto granted = rbac.permissions_of(roles);
   std::vector<std::string> custom;
@@ -74,9 +76,9 @@ std::set<std::string> effective_permissions(pqxx::transaction_base& tx, const au
   std::string literal = "{";
   for (const auto& role : custom) literal += (literal.size() > 1 ? "," : "") + role;
   literal += "}";
-  for (const auto& row : tx.exec_params(
-           "SELECT array_to_string(permissions, ',') FROM tenant_roles WHERE name = ANY($1::text[])",
-           literal)) {
+  for (const auto& row : tx.exec_params("SELECT array_to_string(permissions, ',') FROM "
+                                        "tenant_roles WHERE name = ANY($1::text[])",
+                                        literal)) {
     for (auto& permission : split(row[0].as<std::string>())) {
       // Re-checked at use: a ceiling lowered after the role was written wins.
       if (rbac.within_tenant_ceiling(permission)) granted.insert(permission);

@@ -27,7 +27,8 @@ TenantRole put_tenant_role(pqxx::transaction_base& tx, const authz::RbacPolicy& 
 std::vector<TenantRole> list_tenant_roles(pqxx::transaction_base& tx);
 
 // Every permission the roles grant, shipped and tenant-defined together.
-std::set<std::string> effective_permissions(pqxx::transaction_base& tx, const authz::RbacPolicy& rbac,
+std::set<std::string> effective_permissions(pqxx::transaction_base& tx,
+                                            const authz::RbacPolicy& rbac,
                                             const std::vector<std::string>& roles);
 
 }  // namespace fk::auth

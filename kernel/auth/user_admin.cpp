@@ -27,7 +27,8 @@ UserRecord create_user(pqxx::transaction_base& tx, const AuthPolicy& policy,
                        const std::vector<std::string>& roles) {
   const auto normalized = normalize_email(email);
   if (normalized.empty()) throw UserInputError("email", "email is not a valid address");
-  if (display_name.size() > 200) throw UserInputError("displayName", "displayName is over 200 characters");
+  if (display_name.size() > 200)
+    throw UserInputError("displayName", "displayName is over 200 characters");
   if (const auto problem = policy.password_problem(password, normalized); !problem.empty()) {
     throw UserInputError("password", problem);
   }

@@ -58,10 +58,10 @@ void insert_roles(pqxx::transaction_base& tx, const std::string& user_id,
 
 std::optional<UserRecord> find_user_by_email(pqxx::transaction_base& tx, const std::string& email,
                                              bool for_update) {
-  const auto rows = tx.exec_params(std::string("SELECT ") + kUserColumns +
-                                       " FROM users u WHERE u.email = $1" +
-                                       (for_update ? " FOR UPDATE OF u" : ""),
-                                   email);
+  const auto rows =
+      tx.exec_params(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.email = $1" +
+                         (for_update ? " FOR UPDATE OF u" : ""),
+                     email);
   if (rows.empty()) return std::nullopt;
   return from_row(rows[0]);
 }

@@ -25,7 +25,7 @@ struct UserRecord {
   std::vector<std::string> roles;
   std::string created_at;
   bool totp_enabled = false;
-  std::string totp_secret;           // base32; empty when never enrolled
+  std::string totp_secret;  // base32; empty when never enrolled
   std::optional<std::int64_t> totp_last_step;
 };
 

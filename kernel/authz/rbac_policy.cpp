@@ -19,7 +19,9 @@ std::string at(const std::string& source, const YAML::Node& node) {
   return source + ":" + std::to_string(node.Mark().line + 1);
 }
 
-std::string namespace_of(const std::string& name) { return name.substr(0, name.find(':')); }
+std::string namespace_of(const std::string& name) {
+  return name.substr(0, name.find(':'));
+}
 
 }  // namespace
 
@@ -46,10 +48,12 @@ RbacPolicy RbacPolicy::parse(const std::string& yaml_text, const std::string& so
   } catch (const YAML::Exception& e) {
     throw PolicyError(source + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
   }
-  if (!document.IsMap()) throw PolicyError(source + ": expected a map with 'permissions' and 'roles'");
+  if (!document.IsMap())
+    throw PolicyError(source + ": expected a map with 'permissions' and 'roles'");
   for (const auto& item : document) {
     const auto key = item.first.as<std::string>();
-    if (key != "permissions" && key != "roles" && key != "tenant_role_ceiling" && key != "approvals") {
+    if (key != "permissions" && key != "roles" && key != "tenant_role_ceiling" &&
+        key != "approvals") {
       throw PolicyError(at(source, item.first) + ": unknown key '" + key + "'");
     }
   }
@@ -71,25 +75,31 @@ RbacPolicy RbacPolicy::parse(const std::string& yaml_text, const std::string& so
   }
 
   const auto roles = document["roles"];
-  if (!roles || !roles.IsMap()) throw PolicyError(source + ": 'roles' must be a map of role: {realm, grants}");
+  if (!roles || !roles.IsMap())
+    throw PolicyError(source + ": 'roles' must be a map of role: {realm, grants}");
   for (const auto& item : roles) {
     Role role;
     role.name = item.first.as<std::string>();
     const std::string where = at(source, item.first);
     if (!std::regex_match(role.name, kRoleNamePattern)) {
-      throw PolicyError(where + ": role name '" + role.name + "' must be lower-case letters, digits and '-'");
+      throw PolicyError(where + ": role name '" + role.name +
+                        "' must be lower-case letters, digits and '-'");
     }
     if (!item.second.IsMap()) throw PolicyError(where + ": role '" + role.name + "' must be a map");
     for (const auto& field : item.second) {
       const auto key = field.first.as<std::string>();
       if (key != "realm" && key != "grants") {
-        throw PolicyError(at(source, field.first) + ": unknown key '" + key + "' in role '" + role.name + "'");
+        throw PolicyError(at(source, field.first) + ": unknown key '" + key + "' in role '" +
+                          role.name + "'");
       }
     }
     const auto realm = item.second["realm"] ? item.second["realm"].as<std::string>() : "";
-    if (realm == "tenant") role.realm = Realm::tenant;
-    else if (realm == "platform") role.realm = Realm::platform;
-    else throw PolicyError(where + ": role '" + role.name + "' needs realm: tenant or platform");
+    if (realm == "tenant")
+      role.realm = Realm::tenant;
+    else if (realm == "platform")
+      role.realm = Realm::platform;
+    else
+      throw PolicyError(where + ": role '" + role.name + "' needs realm: tenant or platform");
 
     const auto grants = item.second["grants"];
     if (!grants || !grants.IsSequence()) {
@@ -120,7 +130,8 @@ RbacPolicy RbacPolicy::parse(const std::string& yaml_text, const std::string& so
   }
 
   if (const auto ceiling = document["tenant_role_ceiling"]) {
-    if (!ceiling.IsSequence()) throw PolicyError(at(source, ceiling) + ": 'tenant_role_ceiling' must be a list of grants");
+    if (!ceiling.IsSequence())
+      throw PolicyError(at(source, ceiling) + ": 'tenant_role_ceiling' must be a list of grants");
     for (const auto& node : ceiling) {
       const auto grant = node.as<std::string>();
       if (!std::regex_match(grant, kGrantPattern) || namespace_of(grant) == "platform") {
@@ -132,7 +143,8 @@ RbacPolicy RbacPolicy::parse(const std::string& yaml_text, const std::string& so
   }
 
   if (const auto approvals = document["approvals"]) {
-    if (!approvals.IsMap()) throw PolicyError(at(source, approvals) + ": 'approvals' must be a map");
+    if (!approvals.IsMap())
+      throw PolicyError(at(source, approvals) + ": 'approvals' must be a map");
     for (const auto& item : approvals) {
       ApprovalRule rule;
       rule.action = item.first.as<std::string>();
@@ -143,18 +155,23 @@ RbacPolicy RbacPolicy::parse(const std::string& yaml_text, const std::string& so
       for (const auto& field : item.second) {
         const auto key = field.first.as<std::string>();
         if (key != "checker" && key != "expires_seconds" && key != "when") {
-          throw PolicyError(at(source, field.first) + ": unknown key '" + key + "' in approval '" + rule.action + "'");
+          throw PolicyError(at(source, field.first) + ": unknown key '" + key + "' in approval '" +
+                            rule.action + "'");
         }
       }
-      rule.checker_permission = item.second["checker"] ? item.second["checker"].as<std::string>() : "";
+      rule.checker_permission =
+          item.second["checker"] ? item.second["checker"].as<std::string>() : "";
       if (!policy.is_declared(rule.checker_permission)) {
-        throw PolicyError(where + ": approval '" + rule.action + "' needs 'checker', a declared permission");
+        throw PolicyError(where + ": approval '" + rule.action +
+                          "' needs 'checker', a declared permission");
       }
       if (rule.checker_permission == rule.action) {
-        throw PolicyError(where + ": approval '" + rule.action + "' cannot be checked by the same permission");
+        throw PolicyError(where + ": approval '" + rule.action +
+                          "' cannot be checked by the same permission");
       }
       if (const auto expires = item.second["expires_seconds"]) {
-        if (!YAML::convert<long long>::decode(expires, rule.expires_seconds) || rule.expires_seconds <= 0) {
+        if (!YAML::convert<long long>::decode(expires, rule.expires_seconds) ||
+            rule.expires_seconds <= 0) {
           throw PolicyError(at(source, expires) + ": expires_seconds must be a positive integer");
         }
       }
@@ -204,7 +221,8 @@ std::set<std::string> RbacPolicy::permissions_of(const std::vector<std::string>&
   return granted;
 }
 
-bool RbacPolicy::allows(const std::vector<std::string>& roles, const std::string& permission) const {
+bool RbacPolicy::allows(const std::vector<std::string>& roles,
+                        const std::string& permission) const {
   for (const auto& name : roles) {
     const Role* found = role(name);
     if (!found) continue;

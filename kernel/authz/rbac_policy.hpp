@@ -45,8 +45,11 @@ class RbacPolicy {
   [[nodiscard]] const Role* role(const std::string& name) const;
   // Every declared permission the roles grant (unknown roles grant nothing).
   [[nodiscard]] std::set<std::string> permissions_of(const std::vector<std::string>& roles) const;
-  [[nodiscard]] bool allows(const std::vector<std::string>& roles, const std::string& permission) const;
-  [[nodiscard]] const std::map<std::string, std::string>& permissions() const { return permissions_; }
+  [[nodiscard]] bool allows(const std::vector<std::string>& roles,
+                            const std::string& permission) const;
+  [[nodiscard]] const std::map<std::string, std::string>& permissions() const {
+    return permissions_;
+  }
   // Whether tenant-defined roles may grant `permission` (tenant_role_ceiling).
   [[nodiscard]] bool within_tenant_ceiling(const std::string& permission) const;
   [[nodiscard]] const ApprovalRule* approval_rule(const std::string& action) const;

@@ -26,7 +26,9 @@ class ApiError : public std::runtime_error {
   [[nodiscard]] const std::string& code() const { return code_; }
   [[nodiscard]] const nlohmann::json& details() const { return details_; }
   // Extra response headers this error must carry (e.g. Retry-After on 429).
-  [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
+  [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& headers() const {
+    return headers_;
+  }
   ApiError&& with_header(std::string name, std::string value) && {
     headers_.emplace_back(std::move(name), std::move(value));
     return std::move(*this);

@@ -26,8 +26,10 @@ class InProcessLimiter final : public RateLimiter {
       bucket.tokens -= 1.0;
       return {true, std::chrono::seconds(0)};
     }
-    const double wait = limit.rate_per_second > 0 ? (1.0 - bucket.tokens) / limit.rate_per_second : 3600;
-    return {false, std::chrono::seconds(std::max<long long>(1, static_cast<long long>(std::ceil(wait))))};
+    const double wait =
+        limit.rate_per_second > 0 ? (1.0 - bucket.tokens) / limit.rate_per_second : 3600;
+    return {false,
+            std::chrono::seconds(std::max<long long>(1, static_cast<long long>(std::ceil(wait))))};
   }
 
  private:
@@ -40,7 +42,8 @@ class InProcessLimiter final : public RateLimiter {
     std::unordered_map<std::string, Bucket> buckets;
   };
 
-  static void refill(Bucket& bucket, const Limit& limit, std::chrono::steady_clock::time_point now) {
+  static void refill(Bucket& bucket, const Limit& limit,
+                     std::chrono::steady_clock::time_point now) {
     const double elapsed = std::chrono::duration<double>(now - bucket.updated).count();
     if (elapsed > 0) {
       bucket.tokens = std::min(limit.burst, bucket.tokens + elapsed * limit.rate_per_second);
@@ -51,8 +54,10 @@ class InProcessLimiter final : public RateLimiter {
   // A bucket idle long enough to be full again carries no information.
   static void evict_full_buckets(Shard& shard, std::chrono::steady_clock::time_point now) {
     for (auto it = shard.buckets.begin(); it != shard.buckets.end();) {
-      if (now - it->second.updated > std::chrono::minutes(10)) it = shard.buckets.erase(it);
-      else ++it;
+      if (now - it->second.updated > std::chrono::minutes(10))
+        it = shard.buckets.erase(it);
+      else
+        ++it;
     }
     if (shard.buckets.size() >= 65536 * 4) shard.buckets.clear();  // last resort under key flooding
   }

@@ -13,7 +13,8 @@ std::string at(const std::string& path, const YAML::Node& node) {
 }
 
 Limit parse_limit(const YAML::Node& node, const std::string& path, const std::string& name) {
-  if (!node || !node.IsMap()) throw std::runtime_error(path + ": '" + name + "' must be {rate, burst}");
+  if (!node || !node.IsMap())
+    throw std::runtime_error(path + ": '" + name + "' must be {rate, burst}");
   Limit limit;
   for (const auto& item : node) {
     const auto key = item.first.as<std::string>();
@@ -22,7 +23,8 @@ Limit parse_limit(const YAML::Node& node, const std::string& path, const std::st
       throw std::runtime_error(at(path, item.first) + ": unknown key '" + name + "." + key + "'");
     }
     if (!YAML::convert<double>::decode(item.second, value) || value <= 0) {
-      throw std::runtime_error(at(path, item.first) + ": '" + name + "." + key + "' must be a positive number");
+      throw std::runtime_error(at(path, item.first) + ": '" + name + "." + key +
+                               "' must be a positive number");
     }
     (key == "rate" ? limit.rate_per_second : limit.burst) = value;
   }
@@ -46,15 +48,18 @@ RateLimitPolicy RateLimitPolicy::load(const std::string& path) {
   RateLimitPolicy policy;
   for (const auto& item : document) {
     const auto key = item.first.as<std::string>();
-    if (key != "plans" && key != "default_plan" && key != "tenant_plans" && key != "login_per_address") {
+    if (key != "plans" && key != "default_plan" && key != "tenant_plans" &&
+        key != "login_per_address") {
       throw std::runtime_error(at(path, item.first) + ": unknown key '" + key + "'");
     }
   }
-  if (!document["plans"] || !document["plans"].IsMap()) throw std::runtime_error(path + ": 'plans' is required");
+  if (!document["plans"] || !document["plans"].IsMap())
+    throw std::runtime_error(path + ": 'plans' is required");
   for (const auto& item : document["plans"]) {
     const auto name = item.first.as<std::string>();
-    policy.plans[name] = Plan{parse_limit(item.second["tenant"], path, "plans." + name + ".tenant"),
-                              parse_limit(item.second["principal"], path, "plans." + name + ".principal")};
+    policy.plans[name] =
+        Plan{parse_limit(item.second["tenant"], path, "plans." + name + ".tenant"),
+             parse_limit(item.second["principal"], path, "plans." + name + ".principal")};
   }
   policy.default_plan = document["default_plan"] ? document["default_plan"].as<std::string>() : "";
   if (!policy.plans.count(policy.default_plan)) {

@@ -26,7 +26,8 @@ Tenant make_tenant(const std::string& prefix) {
   const auto id = fk::test::create_tenant(prefix);
   pqxx::connection connection(fk::test::TestDatabase::instance().owner_url());
   pqxx::read_transaction tx(connection);
-  return {id, tx.exec_params1("SELECT slug FROM tenants WHERE id = $1::uuid", id)[0].as<std::string>()};
+  return {id,
+          tx.exec_params1("SELECT slug FROM tenants WHERE id = $1::uuid", id)[0].as<std::string>()};
 }
 
 std::string make_user(fk::test::TestKernel& kernel, const Tenant& tenant, const std::string& email,
@@ -42,7 +43,8 @@ HttpReply login(uint16_t port, const Tenant& tenant, const std::string& email,
                 const std::optional<std::string>& totp = {}) {
   nlohmann::json body = {{"tenant", tenant.slug}, {"email", email}, {"password", kPassword}};
   if (totp) body["totp"] = *totp;
-  return http_call(port, "POST", "/v1/auth/login", {{"Content-Type", "application/json"}}, body.dump());
+  return http_call(port, "POST", "/v1/auth/login", {{"Content-Type", "application/json"}},
+                   body.dump());
 }
 
 std::string token(uint16_t port, const Tenant& tenant, const std::string& email) {
@@ -78,7 +80,8 @@ TEST_CASE("TOTP: enrol, confirm, required at login, replay refused, disable", "[
   // Not enabled until confirmed: login still works without a code.
   REQUIRE(login(kernel.port(), tenant, "user@example.com").status == 200);
 
-  const auto wrong = http_call(kernel.port(), "POST", "/v1/auth/totp/confirm", bearer(access), R"({"code":"000000"})");
+  const auto wrong = http_call(kernel.port(), "POST", "/v1/auth/totp/confirm", bearer(access),
+                               R"({"code":"000000"})");
   CHECK((wrong.status == 422 || code_at(secret, 0) == "000000"));
   REQUIRE(http_call(kernel.port(), "POST", "/v1/auth/totp/confirm", bearer(access),
                     nlohmann::json{{"code", code_at(secret, 0)}}.dump())
@@ -95,7 +98,9 @@ TEST_CASE("TOTP: enrol, confirm, required at login, replay refused, disable", "[
   REQUIRE(replayed.json()["error"]["code"] == "INVALID_TOTP");
 
   const std::string fresh = with_code.json()["data"]["accessToken"];
-  REQUIRE(http_call(kernel.port(), "POST", "/v1/auth/totp/disable", bearer(fresh), R"({"code":"12"})").status == 422);
+  REQUIRE(
+      http_call(kernel.port(), "POST", "/v1/auth/totp/disable", bearer(fresh), R"({"code":"12"})")
+          .status == 422);
   // +60 s is outside the ±1 step window: refused.
   REQUIRE(http_call(kernel.port(), "POST", "/v1/auth/totp/disable", bearer(fresh),
                     nlohmann::json{{"code", code_at(secret, 60)}}.dump())
@@ -122,8 +127,9 @@ TEST_CASE("API keys: shown once, scoped to the creator, revocable", "[access]") 
   const auto admin = token(kernel.port(), tenant, "admin@example.com");
   const auto member = token(kernel.port(), tenant, "member@example.com");
 
-  const auto created = http_call(kernel.port(), "POST", "/v1/api-keys", bearer(admin),
-                                 R"({"name":"reporting","permissions":["tenant:settings.read"],"expiresInDays":30})");
+  const auto created = http_call(
+      kernel.port(), "POST", "/v1/api-keys", bearer(admin),
+      R"({"name":"reporting","permissions":["tenant:settings.read"],"expiresInDays":30})");
   REQUIRE(created.status == 201);
   const std::string key = created.json()["data"]["key"];
   REQUIRE(key.rfind("fk_", 0) == 0);
@@ -132,9 +138,12 @@ TEST_CASE("API keys: shown once, scoped to the creator, revocable", "[access]") 
   const auto first_use = http_call(kernel.port(), "GET", "/v1/tenant/settings", bearer(key));
   INFO(first_use.body);
   REQUIRE(first_use.status == 200);
-  REQUIRE(http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Api-Key", key}}).status == 200);
+  REQUIRE(http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Api-Key", key}}).status ==
+          200);
   // The key carries only what it was given, even though its creator holds more.
-  REQUIRE(http_call(kernel.port(), "PUT", "/v1/tenant/settings", bearer(key), R"({"locale":"de-DE"})").status == 403);
+  REQUIRE(
+      http_call(kernel.port(), "PUT", "/v1/tenant/settings", bearer(key), R"({"locale":"de-DE"})")
+          .status == 403);
   REQUIRE(http_call(kernel.port(), "GET", "/v1/users", bearer(key)).status == 403);
   // Keys cannot mint keys.
   REQUIRE(http_call(kernel.port(), "POST", "/v1/api-keys", bearer(key),
@@ -159,20 +168,24 @@ TEST_CASE("API keys: shown once, scoped to the creator, revocable", "[access]") 
   auto tampered = key;
   tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
   REQUIRE(http_call(kernel.port(), "GET", "/v1/tenant/settings", bearer(tampered)).status == 401);
-  REQUIRE(http_call(kernel.port(), "POST", "/v1/api-keys/" + key_id + "/revoke", bearer(admin)).status == 200);
+  REQUIRE(http_call(kernel.port(), "POST", "/v1/api-keys/" + key_id + "/revoke", bearer(admin))
+              .status == 200);
   const auto revoked = http_call(kernel.port(), "GET", "/v1/tenant/settings", bearer(key));
   REQUIRE(revoked.status == 401);
   REQUIRE(revoked.json()["error"]["code"] == "INVALID_API_KEY");
-  REQUIRE(http_call(kernel.port(), "POST", "/v1/api-keys/nope/revoke", bearer(admin)).status == 404);
+  REQUIRE(http_call(kernel.port(), "POST", "/v1/api-keys/nope/revoke", bearer(admin)).status ==
+          404);
 
   // Expiry: an expired key is refused like a revoked one.
-  const auto second = http_call(kernel.port(), "POST", "/v1/api-keys", bearer(admin),
-                                R"({"name":"short","permissions":["tenant:settings.read"],"expiresInDays":1})");
+  const auto second =
+      http_call(kernel.port(), "POST", "/v1/api-keys", bearer(admin),
+                R"({"name":"short","permissions":["tenant:settings.read"],"expiresInDays":1})");
   const std::string short_key = second.json()["data"]["key"];
   {
     fk::db::TenantTransaction transaction(kernel.app().pool(), tenant.id);
-    transaction.work().exec_params("UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1",
-                                   second.json()["data"]["apiKey"]["id"].get<std::string>());
+    transaction.work().exec_params(
+        "UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1",
+        second.json()["data"]["apiKey"]["id"].get<std::string>());
     transaction.commit();
   }
   REQUIRE(http_call(kernel.port(), "GET", "/v1/tenant/settings", bearer(short_key)).status == 401);
@@ -197,26 +210,31 @@ TEST_CASE("tenant roles stay under the ceiling and go through maker-checker", "[
               .status == 422);  // cannot shadow a shipped role
 
   // Within the ceiling: stored as pending, not applied.
-  const auto submitted = http_call(kernel.port(), "PUT", "/v1/roles/viewer", bearer(maker),
-                                   R"({"permissions":["tenant:users.read","tenant:settings.read"]})");
+  const auto submitted =
+      http_call(kernel.port(), "PUT", "/v1/roles/viewer", bearer(maker),
+                R"({"permissions":["tenant:users.read","tenant:settings.read"]})");
   REQUIRE(submitted.status == 202);
   const std::string approval = submitted.json()["data"]["approval"]["id"];
   REQUIRE(submitted.json()["data"]["approval"]["status"] == "pending");
   REQUIRE(http_call(kernel.port(), "GET", "/v1/roles", bearer(maker)).json()["data"].empty());
 
   // The maker can never approve their own request.
-  const auto self = http_call(kernel.port(), "POST", "/v1/approvals/" + approval + "/approve", bearer(maker));
+  const auto self =
+      http_call(kernel.port(), "POST", "/v1/approvals/" + approval + "/approve", bearer(maker));
   REQUIRE(self.status == 403);
   REQUIRE(self.json()["error"]["code"] == "MAKER_CANNOT_DECIDE");
   // Someone without the checker permission cannot either.
   const auto clerk = token(kernel.port(), tenant, "clerk@example.com");
-  REQUIRE(http_call(kernel.port(), "POST", "/v1/approvals/" + approval + "/approve", bearer(clerk)).status == 403);
+  REQUIRE(http_call(kernel.port(), "POST", "/v1/approvals/" + approval + "/approve", bearer(clerk))
+              .status == 403);
 
-  const auto approved = http_call(kernel.port(), "POST", "/v1/approvals/" + approval + "/approve", bearer(checker));
+  const auto approved =
+      http_call(kernel.port(), "POST", "/v1/approvals/" + approval + "/approve", bearer(checker));
   INFO(approved.body);
   REQUIRE(approved.status == 200);
   REQUIRE(approved.json()["data"]["approval"]["status"] == "executed");
-  const auto again = http_call(kernel.port(), "POST", "/v1/approvals/" + approval + "/approve", bearer(checker));
+  const auto again =
+      http_call(kernel.port(), "POST", "/v1/approvals/" + approval + "/approve", bearer(checker));
   REQUIRE(again.status == 409);  // exactly once
   const auto roles = http_call(kernel.port(), "GET", "/v1/roles", bearer(maker)).json()["data"];
   REQUIRE(roles.size() == 1);
@@ -231,15 +249,18 @@ TEST_CASE("tenant roles stay under the ceiling and go through maker-checker", "[
   REQUIRE(http_call(kernel.port(), "GET", "/v1/users", bearer(clerk_again)).status == 200);
 
   // Pending items expire.
-  const auto late = http_call(kernel.port(), "PUT", "/v1/roles/late", bearer(maker), R"({"permissions":["audit:log.read"]})");
+  const auto late = http_call(kernel.port(), "PUT", "/v1/roles/late", bearer(maker),
+                              R"({"permissions":["audit:log.read"]})");
   const std::string late_id = late.json()["data"]["approval"]["id"];
   {
     fk::db::TenantTransaction transaction(kernel.app().pool(), tenant.id);
-    transaction.work().exec_params("UPDATE approvals SET expires_at = now() - interval '1 second' WHERE id = $1::uuid",
-                                   late_id);
+    transaction.work().exec_params(
+        "UPDATE approvals SET expires_at = now() - interval '1 second' WHERE id = $1::uuid",
+        late_id);
     transaction.commit();
   }
-  const auto expired = http_call(kernel.port(), "POST", "/v1/approvals/" + late_id + "/approve", bearer(checker));
+  const auto expired =
+      http_call(kernel.port(), "POST", "/v1/approvals/" + late_id + "/approve", bearer(checker));
   REQUIRE(expired.status == 409);
   REQUIRE(expired.json()["error"]["code"] == "APPROVAL_EXPIRED");
 
@@ -247,7 +268,8 @@ TEST_CASE("tenant roles stay under the ceiling and go through maker-checker", "[
   const auto rejected_submit = http_call(kernel.port(), "PUT", "/v1/roles/nope", bearer(maker),
                                          R"({"permissions":["audit:log.read"]})");
   const std::string rejected_id = rejected_submit.json()["data"]["approval"]["id"];
-  const auto rejected = http_call(kernel.port(), "POST", "/v1/approvals/" + rejected_id + "/reject", bearer(checker));
+  const auto rejected =
+      http_call(kernel.port(), "POST", "/v1/approvals/" + rejected_id + "/reject", bearer(checker));
   REQUIRE(rejected.json()["data"]["approval"]["status"] == "rejected");
   REQUIRE(http_call(kernel.port(), "GET", "/v1/roles", bearer(maker)).json()["data"].size() == 1);
 
@@ -255,5 +277,7 @@ TEST_CASE("tenant roles stay under the ceiling and go through maker-checker", "[
   const auto other = make_tenant("roles-other");
   make_user(kernel, other, "checker@other.example", {"approver"});
   const auto outsider = token(kernel.port(), other, "checker@other.example");
-  REQUIRE(http_call(kernel.port(), "POST", "/v1/approvals/" + rejected_id + "/approve", bearer(outsider)).status == 404);
+  REQUIRE(http_call(kernel.port(), "POST", "/v1/approvals/" + rejected_id + "/approve",
+                    bearer(outsider))
+              .status == 404);
 }

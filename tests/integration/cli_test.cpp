@@ -135,7 +135,8 @@ namespace {
 std::string copy_policies() {
   char pattern[] = "/tmp/fk-cli-policies-XXXXXX";
   const std::filesystem::path dir = mkdtemp(pattern);
-  for (const auto& entry : std::filesystem::directory_iterator(std::string(FK_SOURCE_DIR) + "/policies")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(FK_SOURCE_DIR) + "/policies")) {
     std::filesystem::copy_file(entry.path(), dir / entry.path().filename());
   }
   return dir;
@@ -151,7 +152,8 @@ TEST_CASE("finkernel policy check names the file, line and problem", "[cli]") {
     REQUIRE(ok.exit_code == 0);
   }
   std::ofstream(dir + "/rbac.yaml", std::ios::trunc)
-      << "permissions:\n  tenant:settings.read: Read settings\nroles:\n  clerk:\n    realm: tenant\n"
+      << "permissions:\n  tenant:settings.read: Read settings\nroles:\n  clerk:\n    realm: "
+         "tenant\n"
          "    grants: [\"ledger:*\"]\n";
   const auto bad = run_finkernel({"policy", "check", dir + "/rbac.yaml"});
   INFO(bad.out);
@@ -182,7 +184,8 @@ TEST_CASE("a running kernel reloads policies on SIGHUP and refuses a bad file", 
   std::filesystem::copy_file(std::string(FK_SOURCE_DIR) + "/policies/rbac.yaml", dir + "/rbac.yaml",
                              std::filesystem::copy_options::overwrite_existing);
   kernel.signal(SIGHUP);
-  REQUIRE(kernel.wait_for_output("policies reloaded", 10'000).find("policies reloaded") != std::string::npos);
+  REQUIRE(kernel.wait_for_output("policies reloaded", 10'000).find("policies reloaded") !=
+          std::string::npos);
   kernel.signal(SIGTERM);
   REQUIRE(kernel.wait(30'000) == 0);
   unsetenv("FINKERNEL_IDENTITY_POLICY_DIR");
@@ -193,20 +196,26 @@ TEST_CASE("a running kernel reloads policies on SIGHUP and refuses a bad file", 
 
 TEST_CASE("finkernel user create and unlock; auth rotate-signing-key", "[cli]") {
   const std::string slug = "cli-users-" + std::to_string(getpid());
-  REQUIRE(run_finkernel(with_database({"tenant", "create", slug, "--name", "Users Bank"})).exit_code == 0);
-  const auto created = run_finkernel(
-      with_database({"user", "create", "--tenant", slug, "--email", "ops@example.com", "--role", "tenant-admin,auditor"}));
+  REQUIRE(
+      run_finkernel(with_database({"tenant", "create", slug, "--name", "Users Bank"})).exit_code ==
+      0);
+  const auto created =
+      run_finkernel(with_database({"user", "create", "--tenant", slug, "--email", "ops@example.com",
+                                   "--role", "tenant-admin,auditor"}));
   INFO(created.out);
   REQUIRE(created.exit_code == 0);
   REQUIRE(created.out.find("password: ") != std::string::npos);
-  const auto duplicate = run_finkernel(with_database({"user", "create", "--tenant", slug, "--email", "ops@example.com"}));
+  const auto duplicate = run_finkernel(
+      with_database({"user", "create", "--tenant", slug, "--email", "ops@example.com"}));
   REQUIRE(duplicate.exit_code == 1);
-  const auto bad_role =
-      run_finkernel(with_database({"user", "create", "--tenant", slug, "--email", "x@example.com", "--role", "platform-admin"}));
+  const auto bad_role = run_finkernel(with_database({"user", "create", "--tenant", slug, "--email",
+                                                     "x@example.com", "--role", "platform-admin"}));
   INFO(bad_role.out);
   REQUIRE(bad_role.exit_code == 1);
   REQUIRE(bad_role.out.find("roles") != std::string::npos);
-  REQUIRE(run_finkernel(with_database({"user", "unlock", "--tenant", slug, "--email", "ops@example.com"})).exit_code == 0);
+  REQUIRE(run_finkernel(
+              with_database({"user", "unlock", "--tenant", slug, "--email", "ops@example.com"}))
+              .exit_code == 0);
 
   char keys_dir[] = "/tmp/fk-rotate-XXXXXX";
   REQUIRE(mkdtemp(keys_dir) != nullptr);
@@ -218,7 +227,8 @@ TEST_CASE("finkernel user create and unlock; auth rotate-signing-key", "[cli]") 
   REQUIRE(second.exit_code == 0);
   REQUIRE(first.out.substr(0, 30) != second.out.substr(0, 30));  // a new kid each time
   REQUIRE((std::filesystem::status(std::string(keys_dir) + "/keys.json").permissions() &
-           (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) == std::filesystem::perms::none);
+           (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) ==
+          std::filesystem::perms::none);
   unsetenv("FINKERNEL_IDENTITY_SIGNING_KEYS_FILE");
   std::filesystem::remove_all(keys_dir);
 }

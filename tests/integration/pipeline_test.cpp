@@ -44,7 +44,8 @@ struct Harness {
   fk::db::ConnectionPool pool{TestDatabase::instance().runtime_url(), 2,
                               std::chrono::milliseconds(2000)};
   fk::tenancy::TenantDirectory tenants{pool, std::chrono::milliseconds(0)};
-  std::unique_ptr<fk::api::Authenticator> authenticator = fk::api::make_authenticator(nullptr, nullptr, true);
+  std::unique_ptr<fk::api::Authenticator> authenticator =
+      fk::api::make_authenticator(nullptr, nullptr, true);
   fk::authz::Swappable<fk::authz::RbacPolicy> policy{test_policy()};
   std::unique_ptr<fk::ratelimit::RateLimiter> limiter = fk::ratelimit::make_in_process_limiter();
   fk::authz::Swappable<fk::ratelimit::RateLimitPolicy> limits{generous_limits()};
@@ -55,7 +56,8 @@ struct Harness {
   explicit Harness(std::vector<fk::api::Route> routes) {
     fk::log::set_level(fk::log::Level::off);
     pipeline = std::make_unique<fk::api::Pipeline>(
-        fk::api::PipelineServices{pool, tenants, *authenticator, policy, *limiter, limits, metrics}, std::move(routes));
+        fk::api::PipelineServices{pool, tenants, *authenticator, policy, *limiter, limits, metrics},
+        std::move(routes));
     fk::http::ServerOptions options;
     options.port = 0;
     options.threads = 1;
@@ -150,14 +152,18 @@ TEST_CASE("a route without a declared permission does not start", "[pipeline]") 
        [](fk::api::RequestContext&) { return fk::api::Reply{}; }},
       {"GET", "/twice", fk::api::Scope::open, "public",
        [](fk::api::RequestContext&) { return fk::api::Reply{}; }}};
-  REQUIRE_THROWS_WITH(fk::api::Pipeline({pool, tenants, *authenticator, policy, *limiter, limits, metrics}, duplicated),
-                      Catch::Contains("declared twice"));
+  REQUIRE_THROWS_WITH(
+      fk::api::Pipeline({pool, tenants, *authenticator, policy, *limiter, limits, metrics},
+                        duplicated),
+      Catch::Contains("declared twice"));
 
   std::vector<fk::api::Route> undeclared_in_policy = {
       {"GET", "/ghost", fk::api::Scope::tenant, "test:ghost",
        [](fk::api::RequestContext&) { return fk::api::Reply{}; }}};
-  REQUIRE_THROWS_WITH(fk::api::Pipeline({pool, tenants, *authenticator, policy, *limiter, limits, metrics}, undeclared_in_policy),
-                      Catch::Contains("test:ghost") && Catch::Contains("does not declare"));
+  REQUIRE_THROWS_WITH(
+      fk::api::Pipeline({pool, tenants, *authenticator, policy, *limiter, limits, metrics},
+                        undeclared_in_policy),
+      Catch::Contains("test:ghost") && Catch::Contains("does not declare"));
 }
 
 TEST_CASE("a draining kernel refuses new work with 503", "[pipeline]") {

@@ -10,9 +10,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 using fk::test::http_call;
 
@@ -20,18 +20,23 @@ namespace {
 
 constexpr const char* kPassword = "correct-horse-battery-9";
 
-std::string platform_login(uint16_t port, const std::string& email, const std::string& password = kPassword) {
-  const auto reply = http_call(port, "POST", "/v1/platform/auth/login", {{"Content-Type", "application/json"}},
-                               nlohmann::json{{"email", email}, {"password", password}}.dump());
+std::string platform_login(uint16_t port, const std::string& email,
+                           const std::string& password = kPassword) {
+  const auto reply =
+      http_call(port, "POST", "/v1/platform/auth/login", {{"Content-Type", "application/json"}},
+                nlohmann::json{{"email", email}, {"password", password}}.dump());
   INFO(reply.body);
-  return reply.status == 200 ? reply.json()["data"]["accessToken"].get<std::string>() : std::string();
+  return reply.status == 200 ? reply.json()["data"]["accessToken"].get<std::string>()
+                             : std::string();
 }
 
 std::map<std::string, std::string> bearer(const std::string& token) {
   return {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
 }
 
-std::string unique(const std::string& prefix) { return prefix + "-" + std::to_string(getpid()); }
+std::string unique(const std::string& prefix) {
+  return prefix + "-" + std::to_string(getpid());
+}
 
 }  // namespace
 
@@ -47,10 +52,10 @@ TEST_CASE("platform administrators manage tenants; realms do not mix", "[platfor
   const auto owner = fk::test::TestDatabase::instance().owner_url();
   const auto admin_email = unique("root") + "@platform.example";
   const auto auditor_email = unique("auditor") + "@platform.example";
-  fk::auth::create_platform_admin(owner, kernel.app().auth().policy(), *kernel.app().rbac(), admin_email,
-                                  kPassword, {"platform-admin"});
-  fk::auth::create_platform_admin(owner, kernel.app().auth().policy(), *kernel.app().rbac(), auditor_email,
-                                  kPassword, {"platform-auditor"});
+  fk::auth::create_platform_admin(owner, kernel.app().auth().policy(), *kernel.app().rbac(),
+                                  admin_email, kPassword, {"platform-admin"});
+  fk::auth::create_platform_admin(owner, kernel.app().auth().policy(), *kernel.app().rbac(),
+                                  auditor_email, kPassword, {"platform-auditor"});
 
   REQUIRE(platform_login(kernel.port(), admin_email, "wrong-password-123").empty());
   REQUIRE(platform_login(kernel.port(), "nobody@platform.example").empty());
@@ -60,8 +65,9 @@ TEST_CASE("platform administrators manage tenants; realms do not mix", "[platfor
   REQUIRE_FALSE(auditor.empty());
 
   const auto slug = unique("plat");
-  const auto created = http_call(kernel.port(), "POST", "/v1/platform/tenants", bearer(admin),
-                                 nlohmann::json{{"slug", slug}, {"displayName", "Platform Made"}}.dump());
+  const auto created =
+      http_call(kernel.port(), "POST", "/v1/platform/tenants", bearer(admin),
+                nlohmann::json{{"slug", slug}, {"displayName", "Platform Made"}}.dump());
   REQUIRE(created.status == 201);
   const std::string tenant_id = created.json()["data"]["id"];
   REQUIRE(http_call(kernel.port(), "POST", "/v1/platform/tenants", bearer(admin),
@@ -79,32 +85,44 @@ TEST_CASE("platform administrators manage tenants; realms do not mix", "[platfor
                           "user@plat.example", "", kPassword, {"tenant-admin"});
     transaction.commit();
   }
-  const auto login = http_call(kernel.port(), "POST", "/v1/auth/login", {{"Content-Type", "application/json"}},
-                               nlohmann::json{{"tenant", slug}, {"email", "user@plat.example"}, {"password", kPassword}}
-                                   .dump());
+  const auto login = http_call(
+      kernel.port(), "POST", "/v1/auth/login", {{"Content-Type", "application/json"}},
+      nlohmann::json{{"tenant", slug}, {"email", "user@plat.example"}, {"password", kPassword}}
+          .dump());
   const std::string tenant_token = login.json()["data"]["accessToken"];
-  REQUIRE(http_call(kernel.port(), "POST", "/v1/platform/tenants/" + tenant_id + "/suspend", bearer(admin)).status ==
-          200);
-  const auto suspended = http_call(kernel.port(), "GET", "/v1/tenant/settings", bearer(tenant_token));
+  REQUIRE(http_call(kernel.port(), "POST", "/v1/platform/tenants/" + tenant_id + "/suspend",
+                    bearer(admin))
+              .status == 200);
+  const auto suspended =
+      http_call(kernel.port(), "GET", "/v1/tenant/settings", bearer(tenant_token));
   REQUIRE(suspended.status == 403);
   REQUIRE(suspended.json()["error"]["code"] == "TENANT_SUSPENDED");
-  REQUIRE(http_call(kernel.port(), "POST", "/v1/platform/tenants/" + slug + "/resume", bearer(admin)).status == 200);
-  REQUIRE(http_call(kernel.port(), "GET", "/v1/tenant/settings", bearer(tenant_token)).status == 200);
+  REQUIRE(
+      http_call(kernel.port(), "POST", "/v1/platform/tenants/" + slug + "/resume", bearer(admin))
+          .status == 200);
+  REQUIRE(http_call(kernel.port(), "GET", "/v1/tenant/settings", bearer(tenant_token)).status ==
+          200);
 
   // Realms do not mix: tenant tokens cannot reach platform routes and vice versa.
-  REQUIRE(http_call(kernel.port(), "GET", "/v1/platform/tenants", bearer(tenant_token)).status == 403);
+  REQUIRE(http_call(kernel.port(), "GET", "/v1/platform/tenants", bearer(tenant_token)).status ==
+          403);
   REQUIRE(http_call(kernel.port(), "GET", "/v1/tenant/settings", bearer(admin)).status == 403);
   REQUIRE(http_call(kernel.port(), "GET", "/v1/platform/tenants").status == 401);
 
   // Policy reload by API: a bad file is refused and named; a good one applies.
-  REQUIRE(http_call(kernel.port(), "POST", "/v1/platform/policies/reload", bearer(admin)).status == 200);
+  REQUIRE(http_call(kernel.port(), "POST", "/v1/platform/policies/reload", bearer(admin)).status ==
+          200);
   std::ofstream(policy_dir / "ratelimits.yaml", std::ios::trunc) << "plans: {}\n";
-  const auto refused = http_call(kernel.port(), "POST", "/v1/platform/policies/reload", bearer(admin));
+  const auto refused =
+      http_call(kernel.port(), "POST", "/v1/platform/policies/reload", bearer(admin));
   REQUIRE(refused.status == 422);
   REQUIRE(refused.json()["error"]["code"] == "POLICY_INVALID");
-  REQUIRE(refused.json()["error"]["details"]["problem"].get<std::string>().find("ratelimits.yaml") !=
-          std::string::npos);
-  REQUIRE(http_call(kernel.port(), "GET", "/v1/platform/tenants", bearer(admin)).status == 200);  // old policy
-  REQUIRE(http_call(kernel.port(), "POST", "/v1/platform/policies/reload", bearer(auditor)).status == 403);
+  REQUIRE(refused.json()["error"]["details"]["problem"].get<std::string>().find(
+              "ratelimits.yaml") != std::string::npos);
+  REQUIRE(http_call(kernel.port(), "GET", "/v1/platform/tenants", bearer(admin)).status ==
+          200);  // old policy
+  REQUIRE(
+      http_call(kernel.port(), "POST", "/v1/platform/policies/reload", bearer(auditor)).status ==
+      403);
   std::filesystem::remove_all(policy_dir);
 }

@@ -22,7 +22,7 @@ TEST_CASE("token bucket: burst, refusal with retry-after, refill", "[ratelimit]"
   const auto denied = limiter->take("k", limit, start);
   REQUIRE_FALSE(denied.allowed);
   REQUIRE(denied.retry_after == 1s);
-  REQUIRE(limiter->take("other", limit, start).allowed);  // keys are independent
+  REQUIRE(limiter->take("other", limit, start).allowed);      // keys are independent
   REQUIRE(limiter->take("k", limit, start + 500ms).allowed);  // one token back after 0.5 s
   REQUIRE_FALSE(limiter->take("k", limit, start + 500ms).allowed);
   REQUIRE(limiter->take("k", limit, start + 10s).allowed);  // refilled, capped at burst
@@ -50,7 +50,8 @@ login_per_address: { rate: 0.01, burst: 2 }
 
 }  // namespace
 
-TEST_CASE("a tenant over its limit gets 429 with Retry-After; others are unaffected", "[ratelimit]") {
+TEST_CASE("a tenant over its limit gets 429 with Retry-After; others are unaffected",
+          "[ratelimit]") {
   const auto noisy = fk::test::create_tenant("rl-noisy");
   const auto quiet = fk::test::create_tenant("rl-quiet");
   auto config = fk::test::test_config();
@@ -58,19 +59,24 @@ TEST_CASE("a tenant over its limit gets 429 with Retry-After; others are unaffec
   fk::test::TestKernel kernel(config);
 
   for (int i = 0; i < 3; ++i) {
-    REQUIRE(http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", noisy}}).status == 200);
+    REQUIRE(
+        http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", noisy}}).status ==
+        200);
   }
-  const auto limited = http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", noisy}});
+  const auto limited =
+      http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", noisy}});
   REQUIRE(limited.status == 429);
   REQUIRE(limited.json()["error"]["code"] == "RATE_LIMITED");
   REQUIRE(std::stoi(limited.headers.at("retry-after")) >= 1);
-  REQUIRE(http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", quiet}}).status == 200);
+  REQUIRE(http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", quiet}}).status ==
+          200);
   // Operational endpoints are not tenant traffic.
   REQUIRE(http_call(kernel.port(), "GET", "/health").status == 200);
 
   // Login attempts from one address are throttled before any password check.
   const auto attempt = [&] {
-    return http_call(kernel.port(), "POST", "/v1/auth/login", {{"Content-Type", "application/json"}},
+    return http_call(kernel.port(), "POST", "/v1/auth/login",
+                     {{"Content-Type", "application/json"}},
                      R"({"tenant":"nope","email":"a@b.example","password":"whatever-it-is"})");
   };
   REQUIRE(attempt().status == 401);

@@ -22,7 +22,8 @@ nlohmann::json to_json(const auth::ApiKeyRecord& key) {
 
 std::vector<std::string> string_list(const nlohmann::json& body, const char* field) {
   const auto invalid = [field] {
-    return http::ApiError(422, "VALIDATION_FAILED", std::string(field) + " must be an array of strings",
+    return http::ApiError(422, "VALIDATION_FAILED",
+                          std::string(field) + " must be an array of strings",
                           {{"field", field}, {"reason", "INVALID_VALUE"}});
   };
   if (!body.is_object() || !body.contains(field) || !body[field].is_array()) throw invalid();
@@ -35,14 +36,16 @@ std::vector<std::string> string_list(const nlohmann::json& body, const char* fie
 }
 
 http::ApiError input_error(const auth::UserInputError& e) {
-  return http::ApiError(422, "VALIDATION_FAILED", e.what(), {{"field", e.field()}, {"reason", "INVALID_VALUE"}});
+  return http::ApiError(422, "VALIDATION_FAILED", e.what(),
+                        {{"field", e.field()}, {"reason", "INVALID_VALUE"}});
 }
 
 // Checks a role definition without writing it (also run before an approval is stored).
 void validate_role(RequestContext& context, const authz::Swappable<authz::RbacPolicy>& policies) {
   const auto rbac = policies.current();
   const auto body = context.json_body();
-  if (!body.is_object()) throw http::ApiError(422, "VALIDATION_FAILED", "request body must be a JSON object");
+  if (!body.is_object())
+    throw http::ApiError(422, "VALIDATION_FAILED", "request body must be a JSON object");
   const auto permissions = string_list(body, "permissions");
   const auto& name = context.param("name");
   try {
@@ -59,27 +62,33 @@ void validate_role(RequestContext& context, const authz::Swappable<authz::RbacPo
 
 std::vector<Route> access_routes(const authz::Swappable<authz::RbacPolicy>& rbac) {
   std::vector<Route> routes;
-  routes.emplace_back("GET", "/v1/api-keys", Scope::tenant, "tenant:api-keys.read", [](RequestContext& context) {
-    nlohmann::json keys = nlohmann::json::array();
-    for (const auto& key : auth::list_api_keys(context.db())) keys.push_back(to_json(key));
-    return Reply{200, keys, {}, {}};
-  });
+  routes.emplace_back("GET", "/v1/api-keys", Scope::tenant, "tenant:api-keys.read",
+                      [](RequestContext& context) {
+                        nlohmann::json keys = nlohmann::json::array();
+                        for (const auto& key : auth::list_api_keys(context.db()))
+                          keys.push_back(to_json(key));
+                        return Reply{200, keys, {}, {}};
+                      });
   routes.emplace_back(
       "POST", "/v1/api-keys", Scope::tenant, "tenant:api-keys.write", [](RequestContext& context) {
         if (context.user_id().empty() || !context.api_key_id().empty()) {
           throw http::ApiError(403, "FORBIDDEN", "API keys are created by a logged-in user");
         }
         const auto body = context.json_body();
-        if (!body.is_object()) throw http::ApiError(422, "VALIDATION_FAILED", "request body must be a JSON object");
+        if (!body.is_object())
+          throw http::ApiError(422, "VALIDATION_FAILED", "request body must be a JSON object");
         const auto name = body.value("name", std::string());
-        const auto days = body.contains("expiresInDays") && body["expiresInDays"].is_number_integer()
-                              ? body["expiresInDays"].get<int>()
-                              : (body.contains("expiresInDays") ? 0 : 90);
-        const std::vector<std::string> granted(context.permissions().begin(), context.permissions().end());
+        const auto days =
+            body.contains("expiresInDays") && body["expiresInDays"].is_number_integer()
+                ? body["expiresInDays"].get<int>()
+                : (body.contains("expiresInDays") ? 0 : 90);
+        const std::vector<std::string> granted(context.permissions().begin(),
+                                               context.permissions().end());
         try {
           const auto created = auth::create_api_key(context.db(), context.user_id(), granted, name,
                                                     string_list(body, "permissions"), days);
-          return Reply{201, {{"key", created.plaintext}, {"apiKey", to_json(created.record)}}, {}, {}};
+          return Reply{
+              201, {{"key", created.plaintext}, {"apiKey", to_json(created.record)}}, {}, {}};
         } catch (const auth::UserInputError& e) {
           throw input_error(e);
         }
@@ -92,21 +101,27 @@ std::vector<Route> access_routes(const authz::Swappable<authz::RbacPolicy>& rbac
                         return Reply{200, {{"revoked", true}}, {}, {}};
                       });
 
-  routes.emplace_back("GET", "/v1/roles", Scope::tenant, "tenant:roles.read", [](RequestContext& context) {
-    nlohmann::json roles = nlohmann::json::array();
-    for (const auto& role : auth::list_tenant_roles(context.db())) {
-      roles.push_back({{"name", role.name}, {"permissions", role.permissions}, {"definedBy", "tenant"}});
-    }
-    return Reply{200, roles, {}, {}};
-  });
+  routes.emplace_back(
+      "GET", "/v1/roles", Scope::tenant, "tenant:roles.read", [](RequestContext& context) {
+        nlohmann::json roles = nlohmann::json::array();
+        for (const auto& role : auth::list_tenant_roles(context.db())) {
+          roles.push_back(
+              {{"name", role.name}, {"permissions", role.permissions}, {"definedBy", "tenant"}});
+        }
+        return Reply{200, roles, {}, {}};
+      });
   routes.emplace_back(
       "PUT", "/v1/roles/{name}", Scope::tenant, "tenant:roles.write",
       [&rbac](RequestContext& context) {
         const auto permissions = string_list(context.json_body(), "permissions");
         try {
-          const auto role =
-              auth::put_tenant_role(context.db(), *rbac.current(), context.param("name"), permissions);
-          return Reply{200, {{"name", role.name}, {"permissions", role.permissions}, {"definedBy", "tenant"}}, {}, {}};
+          const auto role = auth::put_tenant_role(context.db(), *rbac.current(),
+                                                  context.param("name"), permissions);
+          return Reply{
+              200,
+              {{"name", role.name}, {"permissions", role.permissions}, {"definedBy", "tenant"}},
+              {},
+              {}};
         } catch (const auth::UserInputError& e) {
           throw input_error(e);
         }

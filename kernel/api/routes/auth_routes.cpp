@@ -1,5 +1,5 @@
-#include "api/routes/routes.hpp"
 #include "api/pipeline.hpp"
+#include "api/routes/routes.hpp"
 #include "auth/second_factor.hpp"
 #include "auth/user_store.hpp"
 #include "http/api_error.hpp"
@@ -22,8 +22,10 @@ std::string required_string(const nlohmann::json& body, const char* field) {
 }
 
 nlohmann::json token_body(const auth::TokenPair& tokens) {
-  return {{"accessToken", tokens.access_token},   {"tokenType", "Bearer"},
-          {"expiresIn", tokens.access_expires_in}, {"refreshToken", tokens.refresh_token},
+  return {{"accessToken", tokens.access_token},
+          {"tokenType", "Bearer"},
+          {"expiresIn", tokens.access_expires_in},
+          {"refreshToken", tokens.refresh_token},
           {"refreshExpiresIn", tokens.refresh_expires_in}};
 }
 
@@ -41,46 +43,50 @@ auto translating_auth_errors(Action&& action) {
 std::vector<Route> auth_routes(auth::AuthService& service, ratelimit::RateLimiter& limiter,
                                const authz::Swappable<ratelimit::RateLimitPolicy>& limits) {
   std::vector<Route> routes;
-  routes.push_back({"POST", "/v1/auth/login", Scope::open, "public",
-                    [&service, &limiter, &limits](RequestContext& context) {
-                      // Per-address throttling backs up per-account lockout
-                      // against password spraying across many accounts.
-                      enforce(limiter.take("login:" + context.request().remote_address,
-                                           limits.current()->login_per_address,
-                                           std::chrono::steady_clock::now()),
-                              "address");
-                      const auto body = context.json_body();
-                      const auto tenant = required_string(body, "tenant");
-                      const auto email = required_string(body, "email");
-                      const auto password = required_string(body, "password");
-                      std::optional<std::string> totp;
-                      if (body.contains("totp")) totp = required_string(body, "totp");
-                      return translating_auth_errors([&] {
-                        return Reply{200, token_body(service.login(tenant, email, password, totp)), {}, {}};
-                      });
-                    }});
-  routes.push_back({"POST", "/v1/auth/refresh", Scope::open, "public", [&service](RequestContext& context) {
-                      const auto body = context.json_body();
-                      const auto tenant = required_string(body, "tenant");
-                      const auto token = required_string(body, "refreshToken");
-                      return translating_auth_errors([&] {
-                        return Reply{200, token_body(service.refresh(tenant, token)), {}, {}};
-                      });
-                    }});
-  routes.push_back({"POST", "/v1/auth/logout", Scope::open, "public", [&service](RequestContext& context) {
-                      const auto body = context.json_body();
-                      const auto tenant = required_string(body, "tenant");
-                      const auto token = required_string(body, "refreshToken");
-                      return translating_auth_errors([&] {
-                        service.logout(tenant, token);
-                        return Reply{200, {{"loggedOut", true}}, {}, {}};
-                      });
-                    }});
+  routes.push_back(
+      {"POST", "/v1/auth/login", Scope::open, "public",
+       [&service, &limiter, &limits](RequestContext& context) {
+         // Per-address throttling backs up per-account lockout
+         // against password spraying across many accounts.
+         enforce(
+             limiter.take("login:" + context.request().remote_address,
+                          limits.current()->login_per_address, std::chrono::steady_clock::now()),
+             "address");
+         const auto body = context.json_body();
+         const auto tenant = required_string(body, "tenant");
+         const auto email = required_string(body, "email");
+         const auto password = required_string(body, "password");
+         std::optional<std::string> totp;
+         if (body.contains("totp")) totp = required_string(body, "totp");
+         return translating_auth_errors([&] {
+           return Reply{200, token_body(service.login(tenant, email, password, totp)), {}, {}};
+         });
+       }});
+  routes.push_back(
+      {"POST", "/v1/auth/refresh", Scope::open, "public", [&service](RequestContext& context) {
+         const auto body = context.json_body();
+         const auto tenant = required_string(body, "tenant");
+         const auto token = required_string(body, "refreshToken");
+         return translating_auth_errors([&] {
+           return Reply{200, token_body(service.refresh(tenant, token)), {}, {}};
+         });
+       }});
+  routes.push_back(
+      {"POST", "/v1/auth/logout", Scope::open, "public", [&service](RequestContext& context) {
+         const auto body = context.json_body();
+         const auto tenant = required_string(body, "tenant");
+         const auto token = required_string(body, "refreshToken");
+         return translating_auth_errors([&] {
+           service.logout(tenant, token);
+           return Reply{200, {{"loggedOut", true}}, {}, {}};
+         });
+       }});
 
   // Second factor for the calling user (not for API keys or dev callers).
   const auto self = [](RequestContext& context) {
     if (context.user_id().empty() || context.api_key_id().size()) {
-      throw http::ApiError(403, "FORBIDDEN", "only a logged-in user can manage their second factor");
+      throw http::ApiError(403, "FORBIDDEN",
+                           "only a logged-in user can manage their second factor");
     }
     const auto user = auth::find_user(context.db(), context.user_id());
     if (!user) throw http::ApiError(401, "TOKEN_REVOKED", "this session is no longer valid");

@@ -17,8 +17,9 @@ nlohmann::json to_json(const tenancy::Tenant& tenant) {
 
 http::ApiError admin_error(const tenancy::TenantAdminError& e) {
   const int status = e.code() == "TENANT_NOT_FOUND" ? 404
-                     : (e.code() == "TENANT_EXISTS" || e.code().rfind("TENANT_STATE", 0) == 0) ? 409
-                                                                                               : 422;
+                     : (e.code() == "TENANT_EXISTS" || e.code().rfind("TENANT_STATE", 0) == 0)
+                         ? 409
+                         : 422;
   return http::ApiError(status, e.code(), e.what());
 }
 
@@ -26,69 +27,74 @@ http::ApiError admin_error(const tenancy::TenantAdminError& e) {
 
 std::vector<Route> platform_routes(PlatformDependencies dependencies) {
   std::vector<Route> routes;
-  routes.emplace_back("POST", "/v1/platform/auth/login", Scope::open, "public",
-                      [&auth = dependencies.auth](RequestContext& context) {
-                        const auto body = context.json_body();
-                        if (!body.is_object() || !body.contains("email") || !body["email"].is_string() ||
-                            !body.contains("password") || !body["password"].is_string()) {
-                          throw http::ApiError(422, "VALIDATION_FAILED", "email and password are required");
-                        }
-                        try {
-                          const auto tokens = auth.platform_login(body["email"], body["password"]);
-                          return Reply{200,
-                                       {{"accessToken", tokens.access_token},
-                                        {"tokenType", "Bearer"},
-                                        {"expiresIn", tokens.access_expires_in}},
-                                       {},
-                                       {}};
-                        } catch (const auth::AuthError& e) {
-                          throw http::ApiError(e.status(), e.code(), e.what());
-                        }
-                      });
+  routes.emplace_back(
+      "POST", "/v1/platform/auth/login", Scope::open, "public",
+      [&auth = dependencies.auth](RequestContext& context) {
+        const auto body = context.json_body();
+        if (!body.is_object() || !body.contains("email") || !body["email"].is_string() ||
+            !body.contains("password") || !body["password"].is_string()) {
+          throw http::ApiError(422, "VALIDATION_FAILED", "email and password are required");
+        }
+        try {
+          const auto tokens = auth.platform_login(body["email"], body["password"]);
+          return Reply{200,
+                       {{"accessToken", tokens.access_token},
+                        {"tokenType", "Bearer"},
+                        {"expiresIn", tokens.access_expires_in}},
+                       {},
+                       {}};
+        } catch (const auth::AuthError& e) {
+          throw http::ApiError(e.status(), e.code(), e.what());
+        }
+      });
   routes.emplace_back("GET", "/v1/platform/tenants", Scope::platform, "platform:tenants.read",
                       [owner = dependencies.owner_url](RequestContext&) {
                         nlohmann::json tenants = nlohmann::json::array();
-                        for (const auto& tenant : tenancy::TenantAdmin(owner).list()) tenants.push_back(to_json(tenant));
+                        for (const auto& tenant : tenancy::TenantAdmin(owner).list())
+                          tenants.push_back(to_json(tenant));
                         return Reply{200, tenants, {}, {}};
                       });
-  routes.emplace_back("POST", "/v1/platform/tenants", Scope::platform, "platform:tenants.write",
-                      [owner = dependencies.owner_url](RequestContext& context) {
-                        const auto body = context.json_body();
-                        if (!body.is_object() || !body.contains("slug") || !body["slug"].is_string() ||
-                            !body.contains("displayName") || !body["displayName"].is_string()) {
-                          throw http::ApiError(422, "VALIDATION_FAILED", "slug and displayName are required");
-                        }
-                        try {
-                          const auto tenant = tenancy::TenantAdmin(owner).create(body["slug"], body["displayName"]);
-                          return Reply{201, to_json(tenant), {}, {}};
-                        } catch (const tenancy::TenantAdminError& e) {
-                          throw admin_error(e);
-                        }
-                      });
+  routes.emplace_back(
+      "POST", "/v1/platform/tenants", Scope::platform, "platform:tenants.write",
+      [owner = dependencies.owner_url](RequestContext& context) {
+        const auto body = context.json_body();
+        if (!body.is_object() || !body.contains("slug") || !body["slug"].is_string() ||
+            !body.contains("displayName") || !body["displayName"].is_string()) {
+          throw http::ApiError(422, "VALIDATION_FAILED", "slug and displayName are required");
+        }
+        try {
+          const auto tenant = tenancy::TenantAdmin(owner).create(body["slug"], body["displayName"]);
+          return Reply{201, to_json(tenant), {}, {}};
+        } catch (const tenancy::TenantAdminError& e) {
+          throw admin_error(e);
+        }
+      });
   for (const auto* action : {"suspend", "resume"}) {
-    routes.emplace_back(
-        "POST", std::string("/v1/platform/tenants/{id}/") + action, Scope::platform, "platform:tenants.write",
-        [owner = dependencies.owner_url, on_change = dependencies.tenant_changed,
-         suspend = std::string(action) == "suspend"](RequestContext& context) {
-          try {
-            tenancy::TenantAdmin admin(owner);
-            const auto tenant = suspend ? admin.suspend(context.param("id")) : admin.resume(context.param("id"));
-            on_change(tenant.id);
-            return Reply{200, to_json(tenant), {}, {}};
-          } catch (const tenancy::TenantAdminError& e) {
-            throw admin_error(e);
-          }
-        });
+    routes.emplace_back("POST", std::string("/v1/platform/tenants/{id}/") + action, Scope::platform,
+                        "platform:tenants.write",
+                        [owner = dependencies.owner_url, on_change = dependencies.tenant_changed,
+                         suspend = std::string(action) == "suspend"](RequestContext& context) {
+                          try {
+                            tenancy::TenantAdmin admin(owner);
+                            const auto tenant = suspend ? admin.suspend(context.param("id"))
+                                                        : admin.resume(context.param("id"));
+                            on_change(tenant.id);
+                            return Reply{200, to_json(tenant), {}, {}};
+                          } catch (const tenancy::TenantAdminError& e) {
+                            throw admin_error(e);
+                          }
+                        });
   }
-  routes.emplace_back("POST", "/v1/platform/policies/reload", Scope::platform, "platform:policies.reload",
-                      [reload = dependencies.reload_policies](RequestContext&) {
-                        if (auto problem = reload(); !problem.empty()) {
-                          throw http::ApiError(422, "POLICY_INVALID",
-                                               "the new policy was refused; the previous policy stays in force",
-                                               {{"problem", problem}});
-                        }
-                        return Reply{200, {{"reloaded", true}}, {}, {}};
-                      });
+  routes.emplace_back(
+      "POST", "/v1/platform/policies/reload", Scope::platform, "platform:policies.reload",
+      [reload = dependencies.reload_policies](RequestContext&) {
+        if (auto problem = reload(); !problem.empty()) {
+          throw http::ApiError(422, "POLICY_INVALID",
+                               "the new policy was refused; the previous policy stays in force",
+                               {{"problem", problem}});
+        }
+        return Reply{200, {{"reloaded", true}}, {}, {}};
+      });
   return routes;
 }
 

@@ -56,7 +56,8 @@ void only_fields(const nlohmann::json& body, std::initializer_list<const char*> 
     throw http::ApiError(422, "VALIDATION_FAILED", "request body must be a JSON object");
   }
   for (const auto& [key, value] : body.items()) {
-    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* name) { return key == name; })) {
+    if (std::none_of(allowed.begin(), allowed.end(),
+                     [&](const char* name) { return key == name; })) {
       throw http::ApiError(422, "VALIDATION_FAILED", "\"" + key + "\" is not accepted here",
                            {{"field", key}, {"reason", "UNKNOWN_FIELD"}});
     }
@@ -73,38 +74,43 @@ std::string string_field(const nlohmann::json& body, const char* field, bool req
   return found->get<std::string>();
 }
 
-Reply user_reply(int status, const auth::UserRecord& user) { return Reply{status, to_json(user), {}, {}}; }
+Reply user_reply(int status, const auth::UserRecord& user) {
+  return Reply{status, to_json(user), {}, {}};
+}
 
 }  // namespace
 
 std::vector<Route> user_routes(const auth::AuthPolicy& policy,
                                const authz::Swappable<authz::RbacPolicy>& rbac) {
   std::vector<Route> routes;
-  routes.push_back({"GET", "/v1/users", Scope::tenant, "tenant:users.read", [](RequestContext& context) {
-                      nlohmann::json users = nlohmann::json::array();
-                      for (const auto& user : auth::list_users(context.db())) users.push_back(to_json(user));
-                      return Reply{200, users, {}, {}};
-                    }});
-  routes.push_back({"POST", "/v1/users", Scope::tenant, "tenant:users.write",
-                    [&policy, &rbac](RequestContext& context) {
-                      const auto body = context.json_body();
-                      only_fields(body, {"email", "displayName", "password", "roles"});
-                      try {
-                        return user_reply(201, auth::create_user(context.db(), policy, *rbac.current(),
-                                                                 string_field(body, "email", true),
-                                                                 string_field(body, "displayName", false),
-                                                                 string_field(body, "password", true),
-                                                                 roles_field(body)));
-                      } catch (const auth::UserInputError& e) {
-                        throw http::ApiError(422, "VALIDATION_FAILED", e.what(),
-                                             {{"field", e.field()}, {"reason", "INVALID_VALUE"}});
-                      } catch (const pqxx::unique_violation&) {
-                        throw http::ApiError(409, "USER_EXISTS", "a user with this email already exists",
-                                             {{"field", "email"}});
-                      }
-                    }});
-  routes.push_back({"GET", "/v1/users/{id}", Scope::tenant, "tenant:users.read",
-                    [](RequestContext& context) { return user_reply(200, existing_user(context)); }});
+  routes.push_back(
+      {"GET", "/v1/users", Scope::tenant, "tenant:users.read", [](RequestContext& context) {
+         nlohmann::json users = nlohmann::json::array();
+         for (const auto& user : auth::list_users(context.db())) users.push_back(to_json(user));
+         return Reply{200, users, {}, {}};
+       }});
+  routes.push_back(
+      {"POST", "/v1/users", Scope::tenant, "tenant:users.write",
+       [&policy, &rbac](RequestContext& context) {
+         const auto body = context.json_body();
+         only_fields(body, {"email", "displayName", "password", "roles"});
+         try {
+           return user_reply(
+               201, auth::create_user(context.db(), policy, *rbac.current(),
+                                      string_field(body, "email", true),
+                                      string_field(body, "displayName", false),
+                                      string_field(body, "password", true), roles_field(body)));
+         } catch (const auth::UserInputError& e) {
+           throw http::ApiError(422, "VALIDATION_FAILED", e.what(),
+                                {{"field", e.field()}, {"reason", "INVALID_VALUE"}});
+         } catch (const pqxx::unique_violation&) {
+           throw http::ApiError(409, "USER_EXISTS", "a user with this email already exists",
+                                {{"field", "email"}});
+         }
+       }});
+  routes.push_back(
+      {"GET", "/v1/users/{id}", Scope::tenant, "tenant:users.read",
+       [](RequestContext& context) { return user_reply(200, existing_user(context)); }});
   routes.push_back({"PUT", "/v1/users/{id}/roles", Scope::tenant, "tenant:users.write",
                     [&rbac](RequestContext& context) {
                       const auto user = existing_user(context);
@@ -121,8 +127,8 @@ std::vector<Route> user_routes(const auth::AuthPolicy& policy,
                       return user_reply(200, *auth::find_user(context.db(), user.id));
                     }});
   const auto status_route = [](const char* action, const char* status) {
-    return Route{"POST", std::string("/v1/users/{id}/") + action, Scope::tenant, "tenant:users.write",
-                 [status](RequestContext& context) {
+    return Route{"POST", std::string("/v1/users/{id}/") + action, Scope::tenant,
+                 "tenant:users.write", [status](RequestContext& context) {
                    const auto user = existing_user(context);
                    auth::set_status(context.db(), user.id, status);
                    return user_reply(200, *auth::find_user(context.db(), user.id));

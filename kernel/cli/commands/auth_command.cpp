@@ -20,7 +20,8 @@ int auth_command(const std::vector<std::string>& args) {
   }
   const auto config = load_effective_config(arguments);
   const auto policy = auth::AuthPolicy::load(config.identity.policy_dir + "/auth.yaml");
-  const auto kid = auth::rotate_signing_key(config.identity.signing_keys_file, policy.signing_key_overlap);
+  const auto kid =
+      auth::rotate_signing_key(config.identity.signing_keys_file, policy.signing_key_overlap);
   std::cout << "new signing key " << kid << " is current; the previous key verifies for another "
             << policy.signing_key_overlap.count() << " s\n";
   return 0;

@@ -41,15 +41,15 @@ void print_banner(const config::KernelConfig& config, uint16_t port,
     if (tenant.admin_email.empty()) continue;
     std::cout << "  login:   " << tenant.admin_email << " / ";
     if (!tenant.admin_password.empty()) {
-      std::cout << tenant.admin_password << "   (shown once; also in " << tenant.admin_secret_file.string()
-                << ", mode 0600)\n";
+      std::cout << tenant.admin_password << "   (shown once; also in "
+                << tenant.admin_secret_file.string() << ", mode 0600)\n";
     } else {
       std::cout << "password in " << tenant.admin_secret_file.string() << "\n";
     }
     std::cout << "  try:     curl -s -X POST " << base
               << "/v1/auth/login -H 'Content-Type: application/json' \\\n"
-              << "             -d '{\"tenant\":\"" << tenant.slug << "\",\"email\":\"" << tenant.admin_email
-              << "\",\"password\":\"...\"}'\n"
+              << "             -d '{\"tenant\":\"" << tenant.slug << "\",\"email\":\""
+              << tenant.admin_email << "\",\"password\":\"...\"}'\n"
               << "           then: curl -s -H 'Authorization: Bearer <accessToken>' " << base
               << "/v1/tenant/settings\n";
   }
@@ -105,8 +105,8 @@ int run_command(const std::vector<std::string>& args) {
   const auto secrets_dir = std::filesystem::path(config.identity.signing_keys_file).parent_path();
   const auto tenants = app::seed_tenants(database.owner_url, config.tenancy.seed_dir, secrets_dir,
                                          kernel.auth().policy(), *kernel.rbac());
-  const auto platform_admin =
-      app::seed_platform_admin(database.owner_url, secrets_dir, kernel.auth().policy(), *kernel.rbac());
+  const auto platform_admin = app::seed_platform_admin(database.owner_url, secrets_dir,
+                                                       kernel.auth().policy(), *kernel.rbac());
   kernel.start();
   print_banner(config, kernel.port(), tenants, platform_admin);
 

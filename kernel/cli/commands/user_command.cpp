@@ -36,7 +36,8 @@ int user_command(const std::vector<std::string>& args) {
     return arguments.has("help") ? 0 : 2;
   }
   const auto& action = arguments.positional[0];
-  if (action != "create" && action != "unlock") throw UsageError("unknown user action \"" + action + "\"");
+  if (action != "create" && action != "unlock")
+    throw UsageError("unknown user action \"" + action + "\"");
   const auto tenant_name = arguments.get("tenant");
   const auto email = arguments.get("email");
   if (!tenant_name || !email) throw UsageError("--tenant and --email are required");
@@ -55,7 +56,8 @@ int user_command(const std::vector<std::string>& args) {
     if (action == "unlock") {
       const auto user = auth::find_user_by_email(tx, auth::normalize_email(*email), false);
       if (!user) {
-        std::cerr << "finkernel user unlock: no user " << *email << " in tenant " << tenant.slug << "\n";
+        std::cerr << "finkernel user unlock: no user " << *email << " in tenant " << tenant.slug
+                  << "\n";
         return 1;
       }
       auth::unlock_user(tx, user->id);
@@ -79,10 +81,11 @@ int user_command(const std::vector<std::string>& args) {
     } else {
       std::getline(std::cin, password);
     }
-    const auto user = auth::create_user(tx, policy, rbac, *email, arguments.get("name").value_or(""),
-                                        password, roles);
+    const auto user = auth::create_user(tx, policy, rbac, *email,
+                                        arguments.get("name").value_or(""), password, roles);
     tx.commit();
-    std::cout << "created " << user.email << " (id " << user.id << ") in tenant " << tenant.slug << "\n";
+    std::cout << "created " << user.email << " (id " << user.id << ") in tenant " << tenant.slug
+              << "\n";
     if (generated) std::cout << "password: " << password << "   (shown once)\n";
   } catch (const auth::UserInputError& e) {
     std::cerr << "finkernel user " << action << ": " << e.field() << ": " << e.what() << "\n";
