@@ -10,7 +10,7 @@ packages=(
   libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev catch2
   libboost-dev libboost-filesystem-dev libargon2-dev
   postgresql-15 postgresql-client-15 postgresql-contrib
-  clang-format clang-tidy
+  clang-format clang-tidy abigail-tools
 )
 # Benchmarks only (bench/): load generator and the reference server.
 if [[ "${FK_WITH_BENCH:-0}" == "1" ]]; then
