@@ -20,7 +20,8 @@ constexpr const char* kUsage =
     "  migrate    apply pending database migrations and exit\n"
     "  config     validate a configuration file: finkernel config check FILE\n"
     "  tenant     create, list, show, suspend and resume tenants\n"
-    "  user       create a tenant user, unlock a locked account\n"
+    "  user       create a tenant user, unlock an account, set a user's roles\n"
+    "  role       define a tenant's own role (within the platform's ceiling)\n"
     "  policy     validate a policy file: finkernel policy check FILE\n"
     "  auth       rotate the access-token signing key\n"
     "  version    print the version\n";
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
     if (command == "config") return fk::cli::config_command(args);
     if (command == "tenant") return fk::cli::tenant_command(args);
     if (command == "user") return fk::cli::user_command(args);
+    if (command == "role") return fk::cli::role_command(args);
     if (command == "policy") return fk::cli::policy_command(args);
     if (command == "auth") return fk::cli::auth_command(args);
     if (command == "version" || command == "--version") {

@@ -301,7 +301,7 @@ TEST_CASE("another tenant's ids are 404; admin routes need the permission", "[au
   CHECK(http_call(kernel.port(), "DELETE", "/v1/users", bearer(admin_a)).status == 405);
 
   // Mass assignment: tenant_id, id, status are refused, never applied.
-  for (const auto* field : {"tenant_id", "id", "status"}) {
+  for (const auto* field : {"tenant_id", "id", "status", "role"}) {
     auto body =
         nlohmann::json{{"email", "mass@a.example"}, {"password", "another-long-password-7"}};
     body[field] = tenant_b.id;

@@ -217,6 +217,22 @@ TEST_CASE("finkernel user create and unlock; auth rotate-signing-key", "[cli]") 
               with_database({"user", "unlock", "--tenant", slug, "--email", "ops@example.com"}))
               .exit_code == 0);
 
+  // Tenant-defined roles from the CLI: within the ceiling, then bound to a user.
+  const auto beyond = run_finkernel(with_database(
+      {"role", "put", "--tenant", slug, "--name", "boss", "--permissions", "tenant:users.write"}));
+  REQUIRE(beyond.exit_code == 1);
+  REQUIRE(beyond.out.find("beyond") != std::string::npos);
+  REQUIRE(run_finkernel(with_database({"role", "put", "--tenant", slug, "--name", "viewer",
+                                       "--permissions", "tenant:users.read,tenant:settings.read"}))
+              .exit_code == 0);
+  const auto bound = run_finkernel(with_database({"user", "roles", "--tenant", slug, "--email",
+                                                  "ops@example.com", "--role", "member,viewer"}));
+  INFO(bound.out);
+  REQUIRE(bound.exit_code == 0);
+  const auto listed_roles = run_finkernel(with_database({"role", "list", "--tenant", slug}));
+  REQUIRE(listed_roles.out.find("viewer: tenant:users.read tenant:settings.read") !=
+          std::string::npos);
+
   char keys_dir[] = "/tmp/fk-rotate-XXXXXX";
   REQUIRE(mkdtemp(keys_dir) != nullptr);
   setenv("FINKERNEL_IDENTITY_SIGNING_KEYS_FILE", (std::string(keys_dir) + "/keys.json").c_str(), 1);

@@ -24,10 +24,15 @@ permissions:
   test:write: write things
   tenant:approvals.read: list approvals
   tenant:approvals.decide: decide approvals
+  test:pay: move money
 roles:
   tester:
     realm: tenant
     grants: ["test:*"]
+approvals:
+  test:pay:
+    checker: tenant:approvals.decide
+    when: { field: amount, greater_than: 100000 }
 )",
                                       "test-policy");
 }
@@ -175,4 +180,24 @@ TEST_CASE("a draining kernel refuses new work with 503", "[pipeline]") {
   const auto reply = fk::test::http_call(harness.server->port(), "GET", "/ping");
   REQUIRE(reply.status == 503);
   REQUIRE(reply.json()["error"]["code"] == "SHUTTING_DOWN");
+}
+
+TEST_CASE("an approval rule with an amount ceiling gates only larger amounts", "[pipeline]") {
+  const auto tenant = fk::test::create_tenant("pipe-ceiling");
+  Harness harness(
+      {{"POST", "/pay", fk::api::Scope::tenant, "test:pay", [](fk::api::RequestContext&) {
+          return fk::api::Reply{200, {{"paid", true}}, {}, {}};
+        }}});
+  const std::map<std::string, std::string> headers = {{"X-Tenant-Id", tenant},
+                                                      {"Content-Type", "application/json"}};
+  const auto small =
+      fk::test::http_call(harness.server->port(), "POST", "/pay", headers, R"({"amount":100000})");
+  REQUIRE(small.status == 200);
+  REQUIRE(small.json()["data"]["paid"] == true);
+  // Above the ceiling the action is not executed: it needs a maker who can be
+  // held to it (a logged-in user) and then a checker.
+  const auto large =
+      fk::test::http_call(harness.server->port(), "POST", "/pay", headers, R"({"amount":100001})");
+  REQUIRE(large.status == 403);
+  REQUIRE(large.json()["error"]["code"] == "APPROVAL_NEEDS_USER");
 }

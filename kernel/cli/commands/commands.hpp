@@ -12,7 +12,8 @@ int run_command(const std::vector<std::string>& args);      // finkernel run
 int migrate_command(const std::vector<std::string>& args);  // finkernel migrate
 int config_command(const std::vector<std::string>& args);   // finkernel config check FILE
 int tenant_command(const std::vector<std::string>& args);   // finkernel tenant ...
-int user_command(const std::vector<std::string>& args);     // finkernel user create|unlock
+int user_command(const std::vector<std::string>& args);     // finkernel user create|unlock|roles
+int role_command(const std::vector<std::string>& args);     // finkernel role put|list
 int policy_command(const std::vector<std::string>& args);   // finkernel policy check FILE
 int auth_command(const std::vector<std::string>& args);     // finkernel auth rotate-signing-key
 

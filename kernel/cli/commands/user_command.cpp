@@ -23,7 +23,9 @@ constexpr const char* kHelp =
     "  create   create a user; --role R (repeatable as a comma list), --name NAME;\n"
     "           the password is read from standard input with --password-stdin,\n"
     "           otherwise generated and printed once\n"
-    "  unlock   clear a lockout after failed logins\n";
+    "  unlock   clear a lockout after failed logins\n"
+    "  roles    replace the user's roles with --role R1,R2 (shipped or tenant-defined);\n"
+    "           the user's sessions end at their next request\n";
 
 }  // namespace
 
@@ -36,8 +38,9 @@ int user_command(const std::vector<std::string>& args) {
     return arguments.has("help") ? 0 : 2;
   }
   const auto& action = arguments.positional[0];
-  if (action != "create" && action != "unlock")
+  if (action != "create" && action != "unlock" && action != "roles") {
     throw UsageError("unknown user action \"" + action + "\"");
+  }
   const auto tenant_name = arguments.get("tenant");
   const auto email = arguments.get("email");
   if (!tenant_name || !email) throw UsageError("--tenant and --email are required");
@@ -52,7 +55,34 @@ int user_command(const std::vector<std::string>& args) {
   pqxx::connection connection(database.owner_url);
   pqxx::work tx(connection);
   tx.exec_params("SELECT set_config('fk.tenant_id', $1, true)", tenant.id);
+  const auto role_list = [&] {
+    std::vector<std::string> roles;
+    if (auto list = arguments.get("role")) {
+      for (std::size_t start = 0; start <= list->size();) {
+        const auto comma = list->find(',', start);
+        roles.push_back(list->substr(start, comma - start));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    }
+    return roles;
+  };
   try {
+    if (action == "roles") {
+      const auto user = auth::find_user_by_email(tx, auth::normalize_email(*email), false);
+      if (!user) {
+        std::cerr << "finkernel user roles: no user " << *email << " in tenant " << tenant.slug
+                  << "\n";
+        return 1;
+      }
+      const auto roles = role_list();
+      auth::check_tenant_roles(tx, rbac, roles);
+      auth::replace_roles(tx, user->id, roles);
+      tx.commit();
+      std::cout << user->email << ": roles now " << arguments.get("role").value_or("(none)")
+                << "\n";
+      return 0;
+    }
     if (action == "unlock") {
       const auto user = auth::find_user_by_email(tx, auth::normalize_email(*email), false);
       if (!user) {
@@ -65,15 +95,7 @@ int user_command(const std::vector<std::string>& args) {
       std::cout << "unlocked " << user->email << "\n";
       return 0;
     }
-    std::vector<std::string> roles;
-    if (auto role_list = arguments.get("role")) {
-      for (std::size_t start = 0; start <= role_list->size();) {
-        const auto comma = role_list->find(',', start);
-        roles.push_back(role_list->substr(start, comma - start));
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-      }
-    }
+    const auto roles = role_list();
     std::string password;
     const bool generated = !arguments.has("password-stdin");
     if (generated) {

@@ -1,0 +1,109 @@
+#include "audit/audit_log.hpp"
+
+#include "audit/canonical.hpp"
+#include "db/tenant_transaction.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace fk::audit {
+
+// occurred_at leaves the database as integer microseconds (extract returns
+// numeric, so the conversion is exact) and is formatted by the kernel.
+const char* const kRecordColumns =
+    "tenant_id::text, seq, (extract(epoch FROM occurred_at) * 1000000)::bigint, actor_type, "
+    "actor_id, action, resource, outcome, request_id, client_address, summary::text, prev_hash, "
+    "hash";
+
+StoredRecord read_record(const pqxx::row& row) {
+  StoredRecord stored;
+  stored.tenant_id = row[0].as<std::string>();
+  stored.seq = row[1].as<std::int64_t>();
+  stored.occurred_at_us = row[2].as<std::int64_t>();
+  stored.record.actor_type = row[3].as<std::string>();
+  stored.record.actor_id = row[4].as<std::string>();
+  stored.record.action = row[5].as<std::string>();
+  stored.record.resource = row[6].as<std::string>();
+  stored.record.outcome = row[7].as<std::string>();
+  stored.record.request_id = row[8].as<std::string>();
+  stored.record.client_address = row[9].as<std::string>();
+  stored.record.summary = nlohmann::json::parse(row[10].as<std::string>());
+  stored.prev_hash = row[11].as<std::string>();
+  stored.hash = row[12].as<std::string>();
+  return stored;
+}
+
+AppendResult append(pqxx::transaction_base& tx, const AuditRecord& record) {
+  validate(record);
+  const auto tenant = tx.exec("SELECT fk_current_tenant()::text")[0][0];
+  if (tenant.is_null()) throw std::logic_error("audit append outside a tenant transaction");
+
+  StoredRecord stored;
+  stored.tenant_id = tenant.as<std::string>();
+  stored.record = record;
+
+  // The head row serializes appends to this chain only; the first append of a
+  // chain creates it (ON CONFLICT makes concurrent first appends safe).
+  tx.exec_params(
+      "INSERT INTO audit_chain_heads (tenant_id, seq, hash) VALUES ($1::uuid, 0, $2) "
+      "ON CONFLICT (tenant_id) DO NOTHING",
+      stored.tenant_id, kGenesisHash);
+  const auto head = tx.exec_params1(
+      "SELECT seq, hash FROM audit_chain_heads WHERE tenant_id = $1::uuid FOR UPDATE",
+      stored.tenant_id);
+  stored.seq = head[0].as<std::int64_t>() + 1;
+  stored.prev_hash = head[1].as<std::string>();
+  stored.occurred_at_us = now_microseconds();
+  stored.hash = record_hash(stored);
+  const auto occurred_at = format_timestamp(stored.occurred_at_us);
+
+  tx.exec_params(
+      "INSERT INTO audit_log (tenant_id, seq, occurred_at, actor_type, actor_id, action, resource, "
+      "outcome, request_id, client_address, summary, prev_hash, hash) VALUES ($1::uuid, $2, "
+      "$3::timestamptz, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)",
+      stored.tenant_id, stored.seq, occurred_at, record.actor_type, record.actor_id, record.action,
+      record.resource, record.outcome, record.request_id, record.client_address,
+      record.summary.dump(), stored.prev_hash, stored.hash);
+  tx.exec_params("UPDATE audit_chain_heads SET seq = $2, hash = $3 WHERE tenant_id = $1::uuid",
+                 stored.tenant_id, stored.seq, stored.hash);
+  return {stored.seq, stored.hash, occurred_at};
+}
+
+AppendResult append_standalone(db::ConnectionPool& pool, const std::string& tenant_id,
+                               const AuditRecord& record) {
+  db::TenantTransaction transaction(pool, tenant_id);
+  auto result = append(transaction.work(), record);
+  transaction.commit();
+  return result;
+}
+
+AppendResult append_platform(db::ConnectionPool& pool, const AuditRecord& record) {
+  return append_standalone(pool, kPlatformChain, record);
+}
+
+ListPage list(pqxx::transaction_base& tx, const ListFilter& filter,
+              std::optional<std::int64_t> after_seq, std::size_t limit) {
+  limit = std::clamp<std::size_t>(limit, 1, 1000);
+  // Absent filters are passed as '' and switched off in SQL, so one statement
+  // serves every combination. nullif() keeps '' from ever reaching a cast.
+  const auto rows = tx.exec_params(
+      std::string("SELECT ") + kRecordColumns +
+          " FROM audit_log WHERE tenant_id = (SELECT fk_current_tenant()) AND seq > $1"
+          " AND (nullif($2, '') IS NULL OR occurred_at >= nullif($2, '')::timestamptz)"
+          " AND (nullif($3, '') IS NULL OR occurred_at < nullif($3, '')::timestamptz)"
+          " AND (nullif($4, '') IS NULL OR actor_type = $4)"
+          " AND (nullif($5, '') IS NULL OR actor_id = $5)"
+          " AND (nullif($6, '') IS NULL OR action = $6)"
+          " ORDER BY seq LIMIT $7",
+      after_seq.value_or(0), filter.from.value_or(""), filter.to.value_or(""),
+      filter.actor_type.value_or(""), filter.actor_id.value_or(""), filter.action.value_or(""),
+      static_cast<long long>(limit + 1));
+  ListPage page;
+  for (std::size_t i = 0; i < rows.size() && i < limit; ++i) {
+    page.records.push_back(read_record(rows[static_cast<pqxx::result::size_type>(i)]));
+  }
+  if (rows.size() > limit) page.next_cursor = page.records.back().seq;
+  return page;
+}
+
+}  // namespace fk::audit
