@@ -1,6 +1,7 @@
 #include "api/pipeline.hpp"
 
 #include "api/authorizer.hpp"
+#include "audit/audit_log.hpp"
 #include "db/tenant_transaction.hpp"
 #include "http/api_error.hpp"
 #include "http/envelope.hpp"
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <random>
 #include <stdexcept>
+#include <tuple>
 
 namespace fk::api {
 
@@ -63,6 +65,35 @@ bool approval_applies(const authz::ApprovalRule& rule, const http::Request& requ
   }
 }
 
+bool changes_state(const std::string& method) {
+  return method != "GET" && method != "HEAD";
+}
+
+// The audit record of one request: who, what (route template), on what (path),
+// with which outcome. No bodies: the summary holds only non-secret facts.
+audit::AuditRecord request_record(const http::Request& request, const std::string& request_id,
+                                  const std::string& route, const std::string& actor_type,
+                                  const std::string& actor_id, const std::string& outcome,
+                                  int status) {
+  audit::AuditRecord record;
+  record.actor_type = actor_type;
+  record.actor_id = actor_id;
+  record.action = "http." + request.method + " " + route;
+  record.resource = request.path;
+  record.outcome = outcome;
+  record.request_id = request_id;
+  record.client_address = request.remote_address;
+  record.summary = {{"status", status}};
+  return record;
+}
+
+std::pair<std::string, std::string> actor_of(const Principal& principal) {
+  if (principal.dev_trusted) return {"system", "dev_mode"};
+  if (principal.platform) return {"platform_admin", principal.user_id};
+  if (!principal.api_key_id.empty()) return {"api_key", principal.api_key_id};
+  return {"user", principal.user_id};
+}
+
 }  // namespace
 
 void enforce(const ratelimit::Decision& decision, const char* scope) {
@@ -109,7 +140,34 @@ http::Response Pipeline::dispatch_platform(const Route& route, RequestContext& c
   context.user_id_ = principal.user_id;
   context.roles_ = std::move(authorization.roles);
   context.permissions_ = std::move(authorization.permissions);
-  return render(route.handler(context), context.request_id());
+  const Reply reply = route.handler(context);
+  if (changes_state(context.request().method)) {
+    // Platform handlers act through the owner role in their own transactions,
+    // so this record follows the change rather than sharing its transaction.
+    audit::append_platform(
+        services_.pool,
+        request_record(context.request(), context.request_id(), route.path, "platform_admin",
+                       principal.user_id, "success", reply.status));
+  }
+  return render(reply, context.request_id());
+}
+
+void Pipeline::record_denial(const http::Request& request, const std::string& request_id,
+                             const Labels& labels, const std::string& code) noexcept {
+  // A denial changes nothing, so it is recorded in its own transaction; an
+  // audit failure is logged and never changes the answer.
+  try {
+    auto record = request_record(request, request_id, labels.route, labels.actor_type,
+                                 labels.actor_id, "denied", 403);
+    record.summary["code"] = code;
+    if (labels.tenant.empty()) {
+      audit::append_platform(services_.pool, record);
+    } else {
+      audit::append_standalone(services_.pool, labels.tenant, record);
+    }
+  } catch (const std::exception& e) {
+    log::error("denial not audited", {{"requestId", request_id}, {"error", e.what()}});
+  }
 }
 
 std::string Pipeline::undeclared_permission(const authz::RbacPolicy& policy) const {
@@ -138,14 +196,13 @@ http::Response Pipeline::protocol_error(int status, std::string_view code,
 http::Response Pipeline::handle(http::Request& request) {
   const auto started = std::chrono::steady_clock::now();
   const std::string request_id = choose_request_id(request);
-  std::string route_label = "(unmatched)";
-  std::string tenant_label;
+  Labels labels;
 
   // Every log line of this request carries the same correlation fields.
   const auto request_fields = [&] {
     nlohmann::json fields = {
-        {"requestId", request_id}, {"method", request.method}, {"route", route_label}};
-    if (!tenant_label.empty()) fields["tenantId"] = tenant_label;
+        {"requestId", request_id}, {"method", request.method}, {"route", labels.route}};
+    if (!labels.tenant.empty()) fields["tenantId"] = labels.tenant;
     return fields;
   };
   const auto with_error = [&](const char* what) {
@@ -156,10 +213,11 @@ http::Response Pipeline::handle(http::Request& request) {
 
   http::Response response;
   try {
-    response = dispatch(request, request_id, route_label, tenant_label);
+    response = dispatch(request, request_id, labels);
   } catch (const http::ApiError& e) {
     response = http::error_response(e.status(), e.code(), e.what(), request_id, e.details());
     for (const auto& [name, value] : e.headers()) response.set_header(name, value);
+    if (e.status() == 403) record_denial(request, request_id, labels, e.code());
   } catch (const db::PoolUnavailable& e) {
     log::error("database unavailable", with_error(e.what()));
     response = http::error_response(503, "DATABASE_UNAVAILABLE",
@@ -182,7 +240,7 @@ http::Response Pipeline::handle(http::Request& request) {
   }
 
   const auto elapsed = std::chrono::steady_clock::now() - started;
-  services_.metrics.observe_request(request.method, route_label, response.status, elapsed);
+  services_.metrics.observe_request(request.method, labels.route, response.status, elapsed);
   if (log::enabled(log::Level::info)) {
     auto fields = request_fields();
     fields["status"] = response.status;
@@ -193,7 +251,7 @@ http::Response Pipeline::handle(http::Request& request) {
 }
 
 http::Response Pipeline::dispatch(http::Request& request, const std::string& request_id,
-                                  std::string& route_label, std::string& tenant_label) {
+                                  Labels& labels) {
   if (draining_) {
     auto response =
         http::error_response(503, "SHUTTING_DOWN", "server is shutting down", request_id);
@@ -216,20 +274,21 @@ http::Response Pipeline::dispatch(http::Request& request, const std::string& req
     return http::error_response(404, "NOT_FOUND", "no such resource", request_id);
   }
   const Route& route = routes_[lookup.match->index];
-  route_label = route.path;
+  labels.route = route.path;
   RequestContext context(request, request_id, lookup.match->params);
 
   if (route.scope == Scope::open) return render(route.handler(context), request_id);
 
   // Authenticate: who is calling, for which tenant.
   const Principal principal = services_.authenticator.authenticate(request);
+  std::tie(labels.actor_type, labels.actor_id) = actor_of(principal);
   if (route.scope == Scope::platform) return dispatch_platform(route, context, principal);
   if (principal.platform) {
     throw http::ApiError(403, "FORBIDDEN", "platform credentials do not act inside a tenant");
   }
   context.tenant_id_ = principal.tenant_id;
   context.user_id_ = principal.user_id;
-  tenant_label = principal.tenant_id;
+  labels.tenant = principal.tenant_id;
 
   // Tenant status: deleted and unknown tenants are indistinguishable.
   const auto status = services_.tenants.status(context.tenant_id_);
@@ -264,10 +323,23 @@ http::Response Pipeline::dispatch(http::Request& request, const std::string& req
   if (const auto* rule = policy->approval_rule(route.permission);
       rule && approval_applies(*rule, request)) {
     Reply pending = submit_for_approval(route, context, *rule);
+    const auto [actor_type, actor_id] = actor_of(principal);
+    // Recorded as a successful submission; the execution is audited when approved.
+    auto record = request_record(request, context.request_id(), route.path, actor_type, actor_id,
+                                 "success", pending.status);
+    record.summary["pendingApproval"] = pending.data["approval"]["id"];
+    audit::append(transaction.work(), record);
     transaction.commit();
     return render(pending, request_id);
   }
   Reply reply = route.handler(context);
+  if (changes_state(request.method)) {
+    // Same transaction as the change: no change without its record, and no
+    // record of a change that rolled back. Last, because it holds the chain head.
+    const auto [actor_type, actor_id] = actor_of(principal);
+    audit::append(transaction.work(), request_record(request, request_id, route.path, actor_type,
+                                                     actor_id, "success", reply.status));
+  }
   transaction.commit();
   return render(reply, request_id);
 }

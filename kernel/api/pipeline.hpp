@@ -57,8 +57,15 @@ class Pipeline {
   [[nodiscard]] bool draining() const { return draining_; }
 
  private:
-  http::Response dispatch(http::Request& request, const std::string& request_id,
-                          std::string& route_label, std::string& tenant_label);
+  // What the request turned out to be, filled in as the stages learn it, for
+  // the log line, the metrics and the audit record of a denial.
+  struct Labels {
+    std::string route = "(unmatched)";
+    std::string tenant;
+    std::string actor_type = "anonymous";
+    std::string actor_id;
+  };
+  http::Response dispatch(http::Request& request, const std::string& request_id, Labels& labels);
   // Maker-checker (approval_routes.cpp): store an approval-gated request, and
   // the routes that list, approve (execute exactly once) or reject them.
   Reply submit_for_approval(const Route& route, RequestContext& context,
@@ -66,6 +73,8 @@ class Pipeline {
   std::vector<Route> approval_routes();
   http::Response dispatch_platform(const Route& route, RequestContext& context,
                                    const Principal& principal);
+  void record_denial(const http::Request& request, const std::string& request_id,
+                     const Labels& labels, const std::string& code) noexcept;
   Reply decide(RequestContext& context, bool approve);
 
   PipelineServices services_;

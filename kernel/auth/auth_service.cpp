@@ -1,5 +1,6 @@
 #include "auth/auth_service.hpp"
 
+#include "audit/audit_log.hpp"
 #include "auth/second_factor.hpp"
 #include "auth/user_store.hpp"
 #include "db/tenant_transaction.hpp"
@@ -24,6 +25,21 @@ AuthError invalid_credentials() {
 }
 AuthError invalid_refresh() {
   return AuthError(401, "INVALID_REFRESH_TOKEN", "refresh token is invalid or expired");
+}
+
+audit::AuditRecord auth_event(const ClientInfo& client, const std::string& action,
+                              const std::string& outcome, const std::string& user_id,
+                              nlohmann::json summary = nlohmann::json::object()) {
+  audit::AuditRecord record;
+  record.actor_type = user_id.empty() ? "anonymous" : "user";
+  record.actor_id = user_id;
+  record.action = action;
+  record.resource = user_id.empty() ? "" : "users/" + user_id;
+  record.outcome = outcome;
+  record.request_id = client.request_id;
+  record.client_address = client.address;
+  record.summary = std::move(summary);
+  return record;
 }
 
 std::int64_t unix_now() {
@@ -86,7 +102,8 @@ std::string AuthService::sign(const std::string& realm, const std::string& tenan
   return identity::sign_access_token(keys_, claims);
 }
 
-TokenPair AuthService::platform_login(const std::string& email, const std::string& password) {
+TokenPair AuthService::platform_login(const std::string& email, const std::string& password,
+                                      const ClientInfo& client) {
   const auto params = identity::minimum_params();
   const auto normalized = normalize_email(email);
   auto connection = pool_.acquire();
@@ -113,6 +130,11 @@ TokenPair AuthService::platform_login(const std::string& email, const std::strin
                  static_cast<int>(policy_.failure_window.count()),
                  static_cast<int>(policy_.lock_duration.count()));
   tx.commit();
+  auto event = auth_event(client, ok ? "auth.platform.login" : "auth.platform.login.failed",
+                          ok ? "success" : "failure", "");
+  event.actor_type = "platform_admin";
+  event.actor_id = id;
+  audit::append_platform(pool_, event);
   if (!ok) throw invalid_credentials();
   return TokenPair{sign("platform", "", id, rows[0][2].as<std::uint64_t>()),
                    policy_.access_ttl.count(), "", 0};
@@ -120,7 +142,8 @@ TokenPair AuthService::platform_login(const std::string& email, const std::strin
 
 TokenPair AuthService::login(const std::string& tenant_slug, const std::string& email,
                              const std::string& password,
-                             const std::optional<std::string>& totp_code) {
+                             const std::optional<std::string>& totp_code,
+                             const ClientInfo& client) {
   const auto params = identity::minimum_params();
   const std::string normalized = normalize_email(email);
   const auto tenant_id = tenant_id_for(tenant_slug);
@@ -130,6 +153,13 @@ TokenPair AuthService::login(const std::string& tenant_slug, const std::string& 
   };
   if (!tenant_id || normalized.empty() || password.size() > policy_.password_max_length) {
     spend_equal_time();
+    const nlohmann::json facts = {{"tenant", tenant_slug}, {"email", normalized}};
+    if (tenant_id) {
+      audit::append_standalone(pool_, *tenant_id,
+                               auth_event(client, "auth.login.failed", "failure", "", facts));
+    } else {
+      audit::append_platform(pool_, auth_event(client, "auth.login.failed", "failure", "", facts));
+    }
     throw invalid_credentials();
   }
 
@@ -141,12 +171,18 @@ TokenPair AuthService::login(const std::string& tenant_slug, const std::string& 
     if (user && user->locked) {
       log::warn("login refused: account locked", {{"tenantId", *tenant_id}, {"userId", user->id}});
     }
+    const std::string reason = !user ? "unknown_user" : (user->locked ? "locked" : "disabled");
+    audit::append(tx, auth_event(client, "auth.login.failed", "failure", user ? user->id : "",
+                                 {{"email", normalized}, {"reason", reason}}));
+    transaction.commit();
     throw invalid_credentials();
   }
   if (!identity::verify_password(password, user->password_hash)) {
     const bool locked_now =
         record_failed_login(tx, user->id, policy_.max_failures, policy_.failure_window.count(),
                             policy_.lock_duration.count());
+    audit::append(tx, auth_event(client, locked_now ? "auth.account.locked" : "auth.login.failed",
+                                 "failure", user->id, {{"reason", "wrong_password"}}));
     transaction.commit();  // the failure must count even though the request fails
     if (locked_now) {
       log::warn("account locked after repeated failed logins",
@@ -160,6 +196,8 @@ TokenPair AuthService::login(const std::string& tenant_slug, const std::string& 
     if (!accept_totp_code(tx, *user, *totp_code)) {
       record_failed_login(tx, user->id, policy_.max_failures, policy_.failure_window.count(),
                           policy_.lock_duration.count());
+      audit::append(tx, auth_event(client, "auth.login.failed", "failure", user->id,
+                                   {{"reason", "wrong_totp"}}));
       transaction.commit();
       throw AuthError(401, "INVALID_TOTP", "the one-time code is not valid");
     }
@@ -172,11 +210,14 @@ TokenPair AuthService::login(const std::string& tenant_slug, const std::string& 
   record_successful_login(tx, user->id, upgraded);
   const auto family = tx.exec("SELECT gen_random_uuid()::text")[0][0].as<std::string>();
   auto tokens = issue_tokens(tx, *tenant_id, user->id, user->token_version, family);
+  audit::append(tx, auth_event(client, "auth.login", "success", user->id,
+                               {{"family", family}, {"hashUpgraded", upgraded.has_value()}}));
   transaction.commit();
   return tokens;
 }
 
-TokenPair AuthService::refresh(const std::string& tenant_slug, const std::string& refresh_token) {
+TokenPair AuthService::refresh(const std::string& tenant_slug, const std::string& refresh_token,
+                               const ClientInfo& client) {
   const auto parsed = identity::parse_secret(refresh_token, identity::kRefreshTokenPrefix);
   const auto tenant_id = tenant_id_for(tenant_slug);
   if (!parsed || !tenant_id) throw invalid_refresh();
@@ -199,6 +240,8 @@ TokenPair AuthService::refresh(const std::string& tenant_slug, const std::string
         "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1::uuid AND revoked_at IS "
         "NULL",
         family);
+    audit::append(tx, auth_event(client, "auth.refresh.reused", "failure", user_id,
+                                 {{"family", family}, {"securityEvent", true}}));
     transaction.commit();
     log::warn("refresh token reuse detected; family revoked",
               {{"tenantId", *tenant_id}, {"userId", user_id}, {"familyId", family}});
@@ -212,11 +255,13 @@ TokenPair AuthService::refresh(const std::string& tenant_slug, const std::string
   if (!user || user->status != "active") throw invalid_refresh();
   tx.exec_params("UPDATE refresh_tokens SET spent_at = now() WHERE id = $1", parsed->lookup_id);
   auto tokens = issue_tokens(tx, *tenant_id, user_id, user->token_version, family);
+  audit::append(tx, auth_event(client, "auth.refresh", "success", user_id, {{"family", family}}));
   transaction.commit();
   return tokens;
 }
 
-void AuthService::logout(const std::string& tenant_slug, const std::string& refresh_token) {
+void AuthService::logout(const std::string& tenant_slug, const std::string& refresh_token,
+                         const ClientInfo& client) {
   const auto parsed = identity::parse_secret(refresh_token, identity::kRefreshTokenPrefix);
   const auto tenant_id = tenant_id_for(tenant_slug);
   if (!parsed || !tenant_id) throw invalid_refresh();
@@ -231,6 +276,8 @@ void AuthService::logout(const std::string& tenant_slug, const std::string& refr
       "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1::uuid AND revoked_at IS "
       "NULL",
       rows[0][0].as<std::string>());
+  audit::append(tx, auth_event(client, "auth.logout", "success", "",
+                               {{"family", rows[0][0].as<std::string>()}}));
   transaction.commit();
 }
 

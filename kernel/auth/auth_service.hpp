@@ -44,6 +44,12 @@ struct TokenIdentity {
   std::uint64_t token_version = 0;
 };
 
+// Where an authentication event came from, for its audit record.
+struct ClientInfo {
+  std::string request_id;
+  std::string address;
+};
+
 class AuthService {
  public:
   AuthService(db::ConnectionPool& pool, AuthPolicy policy, identity::SigningKeyRing& keys);
@@ -53,14 +59,21 @@ class AuthService {
   // With TOTP enrolled, a correct password without a code is 401
   // TOTP_REQUIRED; a wrong or replayed code is 401 INVALID_TOTP and counts
   // as a failed login.
+  // Every outcome is audited: successes and failures in the tenant's chain
+  // (failures of unknown tenants in the platform chain), lockouts and refresh
+  // reuse as security events.
   TokenPair login(const std::string& tenant_slug, const std::string& email,
-                  const std::string& password, const std::optional<std::string>& totp_code = {});
-  TokenPair refresh(const std::string& tenant_slug, const std::string& refresh_token);
-  void logout(const std::string& tenant_slug, const std::string& refresh_token);
+                  const std::string& password, const std::optional<std::string>& totp_code = {},
+                  const ClientInfo& client = {});
+  TokenPair refresh(const std::string& tenant_slug, const std::string& refresh_token,
+                    const ClientInfo& client = {});
+  void logout(const std::string& tenant_slug, const std::string& refresh_token,
+              const ClientInfo& client = {});
 
   // Platform administrators: same password and lockout rules, no tenant,
   // an access token only (no refresh: platform sessions are short by design).
-  TokenPair platform_login(const std::string& email, const std::string& password);
+  TokenPair platform_login(const std::string& email, const std::string& password,
+                           const ClientInfo& client = {});
 
   // Verifies signature and claims only (no database); throws AuthError 401.
   TokenIdentity verify_access_token(const std::string& token) const;

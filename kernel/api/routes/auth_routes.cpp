@@ -21,6 +21,10 @@ std::string required_string(const nlohmann::json& body, const char* field) {
   return found->get<std::string>();
 }
 
+auth::ClientInfo client_of(const RequestContext& context) {
+  return {context.request_id(), context.request().remote_address};
+}
+
 nlohmann::json token_body(const auth::TokenPair& tokens) {
   return {{"accessToken", tokens.access_token},
           {"tokenType", "Bearer"},
@@ -43,32 +47,36 @@ auto translating_auth_errors(Action&& action) {
 std::vector<Route> auth_routes(auth::AuthService& service, ratelimit::RateLimiter& limiter,
                                const authz::Swappable<ratelimit::RateLimitPolicy>& limits) {
   std::vector<Route> routes;
-  routes.push_back(
-      {"POST", "/v1/auth/login", Scope::open, "public",
-       [&service, &limiter, &limits](RequestContext& context) {
-         // Per-address throttling backs up per-account lockout
-         // against password spraying across many accounts.
-         enforce(
-             limiter.take("login:" + context.request().remote_address,
-                          limits.current()->login_per_address, std::chrono::steady_clock::now()),
-             "address");
-         const auto body = context.json_body();
-         const auto tenant = required_string(body, "tenant");
-         const auto email = required_string(body, "email");
-         const auto password = required_string(body, "password");
-         std::optional<std::string> totp;
-         if (body.contains("totp")) totp = required_string(body, "totp");
-         return translating_auth_errors([&] {
-           return Reply{200, token_body(service.login(tenant, email, password, totp)), {}, {}};
-         });
-       }});
+  routes.push_back({"POST", "/v1/auth/login", Scope::open, "public",
+                    [&service, &limiter, &limits](RequestContext& context) {
+                      // Per-address throttling backs up per-account lockout
+                      // against password spraying across many accounts.
+                      enforce(limiter.take("login:" + context.request().remote_address,
+                                           limits.current()->login_per_address,
+                                           std::chrono::steady_clock::now()),
+                              "address");
+                      const auto body = context.json_body();
+                      const auto tenant = required_string(body, "tenant");
+                      const auto email = required_string(body, "email");
+                      const auto password = required_string(body, "password");
+                      std::optional<std::string> totp;
+                      if (body.contains("totp")) totp = required_string(body, "totp");
+                      return translating_auth_errors([&] {
+                        return Reply{200,
+                                     token_body(service.login(tenant, email, password, totp,
+                                                              client_of(context))),
+                                     {},
+                                     {}};
+                      });
+                    }});
   routes.push_back(
       {"POST", "/v1/auth/refresh", Scope::open, "public", [&service](RequestContext& context) {
          const auto body = context.json_body();
          const auto tenant = required_string(body, "tenant");
          const auto token = required_string(body, "refreshToken");
          return translating_auth_errors([&] {
-           return Reply{200, token_body(service.refresh(tenant, token)), {}, {}};
+           return Reply{
+               200, token_body(service.refresh(tenant, token, client_of(context))), {}, {}};
          });
        }});
   routes.push_back(
@@ -77,7 +85,7 @@ std::vector<Route> auth_routes(auth::AuthService& service, ratelimit::RateLimite
          const auto tenant = required_string(body, "tenant");
          const auto token = required_string(body, "refreshToken");
          return translating_auth_errors([&] {
-           service.logout(tenant, token);
+           service.logout(tenant, token, client_of(context));
            return Reply{200, {{"loggedOut", true}}, {}, {}};
          });
        }});

@@ -36,7 +36,9 @@ std::vector<Route> platform_routes(PlatformDependencies dependencies) {
           throw http::ApiError(422, "VALIDATION_FAILED", "email and password are required");
         }
         try {
-          const auto tokens = auth.platform_login(body["email"], body["password"]);
+          const auto tokens = auth.platform_login(
+              body["email"], body["password"],
+              auth::ClientInfo{context.request_id(), context.request().remote_address});
           return Reply{200,
                        {{"accessToken", tokens.access_token},
                         {"tokenType", "Bearer"},
