@@ -31,6 +31,7 @@ KernelApp::KernelApp(const config::KernelConfig& config, const std::string& runt
   add(api::auth_routes(*auth_, *limiter_, limits_));
   add(api::user_routes(auth_->policy(), rbac_));
   add(api::access_routes(rbac_));
+  add(api::audit_routes());
   add(api::platform_routes({*auth_, owner_url,
                             [this](const std::string& id) { tenants_->forget(id); },
                             [this] { return reload_policies(); }}));

@@ -24,6 +24,7 @@ constexpr const char* kUsage =
     "  role       define a tenant's own role (within the platform's ceiling)\n"
     "  policy     validate a policy file: finkernel policy check FILE\n"
     "  auth       rotate the access-token signing key\n"
+    "  audit      verify, checkpoint and export a tenant's audit chain\n"
     "  version    print the version\n";
 
 }  // namespace
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
     if (command == "tenant") return fk::cli::tenant_command(args);
     if (command == "user") return fk::cli::user_command(args);
     if (command == "role") return fk::cli::role_command(args);
+    if (command == "audit") return fk::cli::audit_command(args);
     if (command == "policy") return fk::cli::policy_command(args);
     if (command == "auth") return fk::cli::auth_command(args);
     if (command == "version" || command == "--version") {

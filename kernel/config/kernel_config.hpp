@@ -54,6 +54,8 @@ struct TenancyConfig {
 struct IdentityConfig {
   std::string policy_dir = "policies";
   std::string signing_keys_file = "var/keys/signing-keys.json";
+  std::string audit_key_file = "var/keys/audit-key.json";
+  std::string master_key_file = "var/keys/master.key";
 
   bool operator==(const IdentityConfig&) const = default;
 };

@@ -48,6 +48,9 @@ struct PlatformDependencies {
   std::function<std::string()> reload_policies;                      // empty string = reloaded
 };
 
+// GET /v1/audit: the tenant's audit log (auditors, tenant admins)
+std::vector<Route> audit_routes();
+
 // /v1/platform: administrator login, tenant lifecycle, policy reload
 std::vector<Route> platform_routes(PlatformDependencies dependencies);
 

@@ -15,6 +15,7 @@ int tenant_command(const std::vector<std::string>& args);   // finkernel tenant 
 int user_command(const std::vector<std::string>& args);     // finkernel user create|unlock|roles
 int role_command(const std::vector<std::string>& args);     // finkernel role put|list
 int policy_command(const std::vector<std::string>& args);   // finkernel policy check FILE
-int auth_command(const std::vector<std::string>& args);     // finkernel auth rotate-signing-key
+int auth_command(const std::vector<std::string>& args);
+int audit_command(const std::vector<std::string>& args);    // finkernel audit verify|checkpoint|export     // finkernel auth rotate-signing-key
 
 }  // namespace fk::cli

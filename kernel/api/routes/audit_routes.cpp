@@ -1,0 +1,96 @@
+#include "api/routes/routes.hpp"
+#include "audit/audit_log.hpp"
+#include "http/api_error.hpp"
+
+#include <cctype>
+#include <map>
+#include <optional>
+
+namespace fk::api {
+
+namespace {
+
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i] == '+' ? ' ' : text[i];
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> query_parameters(std::string_view query) {
+  std::map<std::string, std::string> parameters;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    const auto equals = pair.find('=');
+    if (equals != std::string_view::npos) {
+      parameters[percent_decode(pair.substr(0, equals))] = percent_decode(pair.substr(equals + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return parameters;
+}
+
+nlohmann::json to_json(const audit::StoredRecord& stored) {
+  const auto& record = stored.record;
+  return {{"seq", stored.seq},
+          {"occurredAtMicros", stored.occurred_at_us},
+          {"actor", {{"type", record.actor_type}, {"id", record.actor_id}}},
+          {"action", record.action},
+          {"resource", record.resource},
+          {"outcome", record.outcome},
+          {"requestId", record.request_id},
+          {"clientAddress", record.client_address},
+          {"summary", record.summary},
+          {"prevHash", stored.prev_hash},
+          {"hash", stored.hash}};
+}
+
+}  // namespace
+
+std::vector<Route> audit_routes() {
+  std::vector<Route> routes;
+  // The tenant's own chain, filtered and paginated (keyset on seq).
+  routes.emplace_back(
+      "GET", "/v1/audit", Scope::tenant, "audit:log.read", [](RequestContext& context) {
+        const auto parameters = query_parameters(context.request().query);
+        const auto get = [&](const char* name) -> std::optional<std::string> {
+          const auto found = parameters.find(name);
+          if (found == parameters.end() || found->second.empty()) return std::nullopt;
+          return found->second;
+        };
+        audit::ListFilter filter;
+        filter.from = get("from");
+        filter.to = get("to");
+        filter.actor_type = get("actorType");
+        filter.actor_id = get("actorId");
+        filter.action = get("action");
+        std::optional<std::int64_t> after;
+        std::size_t limit = 100;
+        try {
+          if (auto value = get("after")) after = std::stoll(*value);
+          if (auto value = get("limit")) limit = static_cast<std::size_t>(std::stoul(*value));
+        } catch (const std::exception&) {
+          throw http::ApiError(400, "INVALID_QUERY", "after and limit must be integers");
+        }
+        const auto page = audit::list(context.db(), filter, after, limit);
+        nlohmann::json records = nlohmann::json::array();
+        for (const auto& stored : page.records) records.push_back(to_json(stored));
+        nlohmann::json data = {{"records", records}};
+        data["nextCursor"] =
+            page.next_cursor ? nlohmann::json(*page.next_cursor) : nlohmann::json(nullptr);
+        return Reply{200, data, {}, {}};
+      });
+  return routes;
+}
+
+}  // namespace fk::api
