@@ -25,6 +25,7 @@ constexpr const char* kUsage =
     "  policy     validate a policy file: finkernel policy check FILE\n"
     "  auth       rotate the access-token signing key\n"
     "  audit      verify, checkpoint and export a tenant's audit chain\n"
+    "  keys       master key and per-tenant data keys: init, rotate, retire, status\n"
     "  version    print the version\n";
 
 }  // namespace
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
     if (command == "user") return fk::cli::user_command(args);
     if (command == "role") return fk::cli::role_command(args);
     if (command == "audit") return fk::cli::audit_command(args);
+    if (command == "keys") return fk::cli::keys_command(args);
     if (command == "policy") return fk::cli::policy_command(args);
     if (command == "auth") return fk::cli::auth_command(args);
     if (command == "version" || command == "--version") {

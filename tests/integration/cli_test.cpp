@@ -248,3 +248,40 @@ TEST_CASE("finkernel user create and unlock; auth rotate-signing-key", "[cli]") 
   unsetenv("FINKERNEL_IDENTITY_SIGNING_KEYS_FILE");
   std::filesystem::remove_all(keys_dir);
 }
+
+TEST_CASE("finkernel keys: init refuses loose permissions and overwrites; rotate per tenant",
+          "[cli]") {
+  char dir[] = "/tmp/fk-keys-cli-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string key_file = std::string(dir) + "/master.key";
+  setenv("FINKERNEL_IDENTITY_MASTER_KEY_FILE", key_file.c_str(), 1);
+  REQUIRE(run_finkernel({"keys", "init"}).exit_code == 0);
+  REQUIRE((std::filesystem::status(key_file).permissions() &
+           (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) ==
+          std::filesystem::perms::none);
+  REQUIRE(run_finkernel({"keys", "init"}).exit_code == 1);  // never overwrites a key
+
+  const std::string slug = "cli-keys-" + std::to_string(getpid());
+  REQUIRE(
+      run_finkernel(with_database({"tenant", "create", slug, "--name", "Keys Bank"})).exit_code ==
+      0);
+  const auto first = run_finkernel(with_database({"keys", "rotate", "--tenant", slug}));
+  INFO(first.out);
+  REQUIRE(first.exit_code == 0);
+  const auto second = run_finkernel(with_database({"keys", "rotate", "--tenant", slug}));
+  // The first rotation creates the tenant's keys (version 1) and rotates to 2.
+  REQUIRE(first.out.find("version 2") != std::string::npos);
+  REQUIRE(second.out.find("version 3") != std::string::npos);
+  REQUIRE(run_finkernel(with_database({"keys", "status", "--tenant", slug}))
+              .out.find("current version 3") != std::string::npos);
+
+  // A key file others can read is refused, naming the file and the fix.
+  std::filesystem::permissions(key_file, std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::add);
+  const auto loose = run_finkernel(with_database({"keys", "status", "--tenant", slug}));
+  INFO(loose.out);
+  REQUIRE(loose.exit_code == 1);
+  REQUIRE(loose.out.find("chmod 600") != std::string::npos);
+  unsetenv("FINKERNEL_IDENTITY_MASTER_KEY_FILE");
+  std::filesystem::remove_all(dir);
+}

@@ -16,6 +16,9 @@ int user_command(const std::vector<std::string>& args);     // finkernel user cr
 int role_command(const std::vector<std::string>& args);     // finkernel role put|list
 int policy_command(const std::vector<std::string>& args);   // finkernel policy check FILE
 int auth_command(const std::vector<std::string>& args);
-int audit_command(const std::vector<std::string>& args);    // finkernel audit verify|checkpoint|export     // finkernel auth rotate-signing-key
+int audit_command(const std::vector<std::string>& args);
+int keys_command(const std::vector<std::string>&
+                     args);  // finkernel keys init|rotate|retire|status    // finkernel audit
+                             // verify|checkpoint|export     // finkernel auth rotate-signing-key
 
 }  // namespace fk::cli
