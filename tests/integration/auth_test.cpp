@@ -199,6 +199,16 @@ TEST_CASE("refresh rotates; reuse of a spent token revokes the family; logout re
   REQUIRE(error_code(reuse) == "REFRESH_TOKEN_REUSED");
   // The thief's (or the victim's) newer token died with the family.
   REQUIRE(refresh(second_refresh).status == 401);
+  // The reuse is recorded in the tenant's audit chain as a security event.
+  {
+    fk::db::TenantTransaction transaction(kernel.app().pool(), tenant.id);
+    const auto events = transaction.work().exec(
+        "SELECT outcome, summary->>'securityEvent' FROM audit_log WHERE action = "
+        "'auth.refresh.reused'");
+    REQUIRE(events.size() == 1);
+    CHECK(events[0][0].as<std::string>() == "failure");
+    CHECK(events[0][1].as<std::string>() == "true");
+  }
 
   const auto fresh =
       login(kernel.port(), tenant.slug, "user@example.com", kPassword).json()["data"];
