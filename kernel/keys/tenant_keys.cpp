@@ -316,12 +316,16 @@ TenantKeyService::RewrapReport TenantKeyService::rewrap_all(pqxx::connection& ow
   return report;
 }
 
-void TenantKeyService::shred(pqxx::transaction_base& tx, const std::string& tenant_id) {
-  require_tenant_context(tx, tenant_id);
+void shred_tenant_keys(pqxx::transaction_base& tx, const std::string& tenant_id) {
   tx.exec_params("DELETE FROM tenant_data_keys WHERE tenant_id = $1", tenant_id);
   tx.exec_params("DELETE FROM tenant_key_state WHERE tenant_id = $1", tenant_id);
-  forget(tenant_id);
   log::info("tenant keys shredded", {{"tenantId", tenant_id}});
+}
+
+void TenantKeyService::shred(pqxx::transaction_base& tx, const std::string& tenant_id) {
+  require_tenant_context(tx, tenant_id);
+  shred_tenant_keys(tx, tenant_id);
+  forget(tenant_id);
 }
 
 std::size_t TenantKeyService::cached_keys(const std::string& tenant_id) {

@@ -119,4 +119,9 @@ class TenantKeyService {
   std::map<std::pair<std::string, int>, CachedKey> cache_;
 };
 
+// Crypto-shredding without a service instance (tenant deletion): deletes the
+// tenant's wrapped keys in `tx`, which must carry that tenant's RLS context.
+// Processes holding a TenantKeyService must also forget() their cached copy.
+void shred_tenant_keys(pqxx::transaction_base& tx, const std::string& tenant_id);
+
 }  // namespace fk::keys

@@ -1,5 +1,8 @@
 #include "tenancy/tenant_admin.hpp"
 
+#include "audit/audit_log.hpp"
+#include "keys/tenant_keys.hpp"
+
 #include <pqxx/pqxx>
 
 #include <regex>
@@ -22,6 +25,18 @@ Tenant from_row(const pqxx::row& row) {
   tenant.created_at = row[4].as<std::string>();
   tenant.updated_at = row[5].as<std::string>();
   return tenant;
+}
+
+// Tenant lifecycle is recorded in the platform audit chain, in the same
+// transaction as the change.
+void record(pqxx::transaction_base& tx, const std::string& action, const Tenant& tenant) {
+  tx.exec_params("SELECT set_config('fk.tenant_id', $1, true)", std::string(audit::kPlatformChain));
+  audit::AuditRecord entry;
+  entry.actor_type = "system";
+  entry.action = action;
+  entry.resource = "tenants/" + tenant.id;
+  entry.summary = {{"slug", tenant.slug}, {"status", std::string(to_string(tenant.status))}};
+  audit::append(tx, entry);
 }
 
 std::string lookup_clause(const std::string& slug_or_id) {
@@ -55,8 +70,10 @@ Tenant TenantAdmin::create(const std::string& slug, const std::string& display_n
                                     "RETURNING ") +
                             kTenantColumns,
                         slug, display_name);
+    const auto tenant = from_row(row);
+    record(tx, "tenant.created", tenant);
     tx.commit();
-    return from_row(row);
+    return tenant;
   } catch (const pqxx::unique_violation&) {
     throw TenantAdminError("TENANT_EXISTS", "a tenant with slug \"" + slug + "\" already exists");
   }
@@ -93,6 +110,30 @@ Tenant TenantAdmin::resume(const std::string& slug_or_id) {
   return set_status(slug_or_id, TenantStatus::suspended, TenantStatus::active);
 }
 
+Tenant TenantAdmin::remove(const std::string& slug_or_id) {
+  pqxx::connection connection(owner_url_);
+  pqxx::work tx(connection);
+  auto current = tx.exec_params(
+      std::string("SELECT status FROM tenants WHERE ") + lookup_clause(slug_or_id) + " FOR UPDATE",
+      slug_or_id);
+  if (current.empty())
+    throw TenantAdminError("TENANT_NOT_FOUND", "no tenant \"" + slug_or_id + "\"");
+  if (current[0][0].as<std::string>() == "deleted") {
+    throw TenantAdminError("TENANT_STATE_UNCHANGED",
+                           "tenant \"" + slug_or_id + "\" is already deleted");
+  }
+  auto row = tx.exec_params1(
+      std::string("UPDATE tenants SET status = 'deleted', updated_at = now() WHERE ") +
+          lookup_clause(slug_or_id) + " RETURNING " + kTenantColumns,
+      slug_or_id);
+  const auto tenant = from_row(row);
+  tx.exec_params("SELECT set_config('fk.tenant_id', $1, true)", tenant.id);
+  keys::shred_tenant_keys(tx, tenant.id);
+  record(tx, "tenant.deleted", tenant);
+  tx.commit();
+  return tenant;
+}
+
 Tenant TenantAdmin::set_status(const std::string& slug_or_id, TenantStatus from, TenantStatus to) {
   pqxx::connection connection(owner_url_);
   pqxx::work tx(connection);
@@ -116,8 +157,10 @@ Tenant TenantAdmin::set_status(const std::string& slug_or_id, TenantStatus from,
       tx.exec_params1(std::string("UPDATE tenants SET status = $2, updated_at = now() WHERE ") +
                           lookup_clause(slug_or_id) + " RETURNING " + kTenantColumns,
                       slug_or_id, std::string(to_string(to)));
+  const auto tenant = from_row(row);
+  record(tx, to == TenantStatus::suspended ? "tenant.suspended" : "tenant.resumed", tenant);
   tx.commit();
-  return from_row(row);
+  return tenant;
 }
 
 }  // namespace fk::tenancy

@@ -30,6 +30,10 @@ class TenantAdmin {
   Tenant show(const std::string& slug_or_id);
   Tenant suspend(const std::string& slug_or_id);
   Tenant resume(const std::string& slug_or_id);
+  // Marks the tenant deleted (its requests then get 404) and, in the same
+  // transaction, destroys its data keys: its ciphertexts become unreadable
+  // (crypto-shredding; see docs/keys.md for backups). Rows stay as ciphertext.
+  Tenant remove(const std::string& slug_or_id);
 
  private:
   Tenant set_status(const std::string& slug_or_id, TenantStatus from, TenantStatus to);

@@ -4,11 +4,14 @@
 #include "auth/platform_admins.hpp"
 #include "auth/user_admin.hpp"
 #include "db/tenant_transaction.hpp"
+#include "keys/master_key.hpp"
+#include "keys/tenant_keys.hpp"
 #include "support/http_client.hpp"
 #include "support/test_database.hpp"
 #include "support/test_kernel.hpp"
 
 #include <catch2/catch.hpp>
+#include <pqxx/pqxx>
 
 #include <unistd.h>
 #include <filesystem>
@@ -125,4 +128,54 @@ TEST_CASE("platform administrators manage tenants; realms do not mix", "[platfor
       http_call(kernel.port(), "POST", "/v1/platform/policies/reload", bearer(auditor)).status ==
       403);
   std::filesystem::remove_all(policy_dir);
+}
+
+TEST_CASE("deleting a tenant shreds its keys and ends its access", "[platform]") {
+  fk::test::TestKernel kernel;
+  const auto owner = fk::test::TestDatabase::instance().owner_url();
+  const auto admin_email = unique("deleter") + "@platform.example";
+  fk::auth::create_platform_admin(owner, kernel.app().auth().policy(), *kernel.app().rbac(),
+                                  admin_email, kPassword, {"platform-admin"});
+  const auto admin = platform_login(kernel.port(), admin_email);
+  const auto tenant_id = fk::test::create_tenant("doomed");
+
+  // Encrypt something under the tenant's data key, as a backup would hold it.
+  char dir[] = "/tmp/fk-shred-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string key_file = std::string(dir) + "/master.key";
+  fk::keys::init_master_key_file(key_file);
+  fk::keys::TenantKeyService keys(fk::keys::load_master_key_file(key_file));
+  std::string ciphertext;
+  {
+    fk::db::TenantTransaction transaction(kernel.app().pool(), tenant_id);
+    ciphertext = keys.encrypt(transaction.work(), tenant_id, "test.secret:1", "account 12345678");
+    transaction.commit();
+  }
+
+  REQUIRE(http_call(kernel.port(), "POST", "/v1/platform/tenants/" + tenant_id + "/delete",
+                    bearer(admin))
+              .status == 200);
+  REQUIRE(http_call(kernel.port(), "POST", "/v1/platform/tenants/" + tenant_id + "/delete",
+                    bearer(admin))
+              .status == 409);
+  REQUIRE(
+      http_call(kernel.port(), "GET", "/v1/tenant/settings", {{"X-Tenant-Id", tenant_id}}).status ==
+      404);
+  {
+    fk::db::TenantTransaction transaction(kernel.app().pool(), tenant_id);
+    REQUIRE(transaction.work().exec("SELECT 1 FROM tenant_data_keys").empty());
+    REQUIRE(transaction.work().exec("SELECT 1 FROM tenant_key_state").empty());
+    // A fresh service (no cached key) cannot decrypt what was saved before deletion.
+    fk::keys::TenantKeyService fresh(fk::keys::load_master_key_file(key_file));
+    REQUIRE_THROWS(fresh.decrypt(transaction.work(), tenant_id, "test.secret:1", ciphertext));
+  }
+  // The deletion is in the platform audit chain.
+  pqxx::connection connection(owner);
+  pqxx::work tx(connection);
+  tx.exec("SELECT set_config('fk.tenant_id', '00000000-0000-0000-0000-000000000000', true)");
+  REQUIRE(
+      tx.exec_params("SELECT 1 FROM audit_log WHERE action = 'tenant.deleted' AND resource = $1",
+                     "tenants/" + tenant_id)
+          .size() == 1);
+  std::filesystem::remove_all(dir);
 }

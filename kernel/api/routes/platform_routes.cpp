@@ -88,6 +88,18 @@ std::vector<Route> platform_routes(PlatformDependencies dependencies) {
                         });
   }
   routes.emplace_back(
+      "POST", "/v1/platform/tenants/{id}/delete", Scope::platform, "platform:tenants.write",
+      [owner = dependencies.owner_url,
+       on_change = dependencies.tenant_changed](RequestContext& context) {
+        try {
+          const auto tenant = tenancy::TenantAdmin(owner).remove(context.param("id"));
+          on_change(tenant.id);
+          return Reply{200, to_json(tenant), {}, {}};
+        } catch (const tenancy::TenantAdminError& e) {
+          throw admin_error(e);
+        }
+      });
+  routes.emplace_back(
       "POST", "/v1/platform/policies/reload", Scope::platform, "platform:policies.reload",
       [reload = dependencies.reload_policies](RequestContext&) {
         if (auto problem = reload(); !problem.empty()) {

@@ -21,6 +21,8 @@ constexpr const char* kHelp =
     "  show TENANT                         one tenant (TENANT is a slug or an id)\n"
     "  suspend TENANT                      its API requests get 403 TENANT_SUSPENDED\n"
     "  resume TENANT                       serve it again\n"
+    "  delete TENANT                       mark deleted (404 from then on) and destroy its data\n"
+    "                                      keys in the same transaction (crypto-shredding)\n"
     "\n"
     "options:\n"
     "  --json                              print JSON instead of a table\n";
@@ -68,7 +70,7 @@ int tenant_command(const std::vector<std::string>& args) {
     }
   };
   if (action != "create" && action != "list" && action != "show" && action != "suspend" &&
-      action != "resume") {
+      action != "resume" && action != "delete") {
     throw UsageError("unknown tenant action \"" + action + "\"; see finkernel tenant --help");
   }
 
@@ -91,6 +93,7 @@ int tenant_command(const std::vector<std::string>& args) {
       if (action == "show") print({admin.show(target)}, as_json);
       if (action == "suspend") print({admin.suspend(target)}, as_json);
       if (action == "resume") print({admin.resume(target)}, as_json);
+      if (action == "delete") print({admin.remove(target)}, as_json);
     }
   } catch (const tenancy::TenantAdminError& e) {
     std::cerr << "finkernel tenant " << action << ": " << e.what() << " (" << e.code() << ")\n";
