@@ -34,7 +34,8 @@ KernelApp::KernelApp(const config::KernelConfig& config, const std::string& runt
   add(api::audit_routes());
   add(api::platform_routes({*auth_, owner_url,
                             [this](const std::string& id) { tenants_->forget(id); },
-                            [this] { return reload_policies(); }}));
+                            [this] { return reload_policies(); }, config.identity.master_key_file,
+                            config.identity.audit_key_file}));
   pipeline_ =
       std::make_unique<api::Pipeline>(api::PipelineServices{*pool_, *tenants_, *authenticator_,
                                                             rbac_, *limiter_, limits_, metrics_},

@@ -51,6 +51,8 @@ TEST_CASE("platform administrators manage tenants; realms do not mix", "[platfor
     std::filesystem::copy_file(entry.path(), policy_dir / entry.path().filename());
   }
   config.identity.policy_dir = policy_dir;
+  config.identity.master_key_file = (policy_dir / "master.key").string();
+  config.identity.audit_key_file = (policy_dir / "audit-key.json").string();
   fk::test::TestKernel kernel(config);
   const auto owner = fk::test::TestDatabase::instance().owner_url();
   const auto admin_email = unique("root") + "@platform.example";
@@ -105,6 +107,29 @@ TEST_CASE("platform administrators manage tenants; realms do not mix", "[platfor
           .status == 200);
   REQUIRE(http_call(kernel.port(), "GET", "/v1/tenant/settings", bearer(tenant_token)).status ==
           200);
+
+  // Key rotation needs a master key; audit verification works for tenant and platform chains.
+  const auto no_master = http_call(kernel.port(), "POST",
+                                   "/v1/platform/tenants/" + slug + "/keys/rotate", bearer(admin));
+  REQUIRE(no_master.status == 409);
+  REQUIRE(no_master.json()["error"]["code"] == "MASTER_KEY_UNAVAILABLE");
+  fk::keys::init_master_key_file(config.identity.master_key_file);
+  const auto rotated = http_call(kernel.port(), "POST",
+                                 "/v1/platform/tenants/" + slug + "/keys/rotate", bearer(admin));
+  INFO(rotated.body);
+  REQUIRE(rotated.status == 200);
+  REQUIRE(rotated.json()["data"]["currentVersion"] == 2);
+  REQUIRE(http_call(kernel.port(), "POST", "/v1/platform/tenants/" + slug + "/keys/rotate",
+                    bearer(auditor))
+              .status == 403);
+  for (const auto& chain : {slug, std::string("platform")}) {
+    const auto verified = http_call(
+        kernel.port(), "GET", "/v1/platform/tenants/" + chain + "/audit/verify", bearer(auditor));
+    INFO(verified.body);
+    REQUIRE(verified.status == 200);
+    REQUIRE(verified.json()["data"]["ok"] == true);
+    REQUIRE(verified.json()["data"]["count"].get<long long>() > 0);
+  }
 
   // Realms do not mix: tenant tokens cannot reach platform routes and vice versa.
   REQUIRE(http_call(kernel.port(), "GET", "/v1/platform/tenants", bearer(tenant_token)).status ==

@@ -1,6 +1,13 @@
 #include "api/routes/routes.hpp"
+#include "audit/audit_key_file.hpp"
+#include "audit/audit_record.hpp"
+#include "audit/audit_verify.hpp"
 #include "http/api_error.hpp"
+#include "keys/master_key.hpp"
+#include "keys/tenant_keys.hpp"
 #include "tenancy/tenant_admin.hpp"
+
+#include <pqxx/pqxx>
 
 namespace fk::api {
 
@@ -108,6 +115,58 @@ std::vector<Route> platform_routes(PlatformDependencies dependencies) {
                                {{"problem", problem}});
         }
         return Reply{200, {{"reloaded", true}}, {}, {}};
+      });
+  // Key rotation and audit verification for platform operators (the CLI's
+  // `finkernel keys rotate` and `finkernel audit verify`, over the API).
+  routes.emplace_back(
+      "POST", "/v1/platform/tenants/{id}/keys/rotate", Scope::platform, "platform:keys.rotate",
+      [owner = dependencies.owner_url,
+       file = dependencies.master_key_file](RequestContext& context) {
+        tenancy::Tenant tenant;
+        try {
+          tenant = tenancy::TenantAdmin(owner).show(context.param("id"));
+        } catch (const tenancy::TenantAdminError& e) {
+          throw admin_error(e);
+        }
+        std::shared_ptr<keys::MasterKeyProvider> master;
+        try {
+          master = keys::load_master_key(file);
+        } catch (const std::exception& e) {
+          throw http::ApiError(409, "MASTER_KEY_UNAVAILABLE",
+                               "no usable master key; run finkernel keys init",
+                               {{"problem", e.what()}});
+        }
+        keys::TenantKeyService service(master);
+        pqxx::connection connection(owner);
+        pqxx::work tx(connection);
+        tx.exec_params("SELECT set_config('fk.tenant_id', $1, true)", tenant.id);
+        const int version = service.rotate(tx, tenant.id);
+        tx.commit();
+        return Reply{200, {{"tenantId", tenant.id}, {"currentVersion", version}}, {}, {}};
+      });
+  routes.emplace_back(
+      "GET", "/v1/platform/tenants/{id}/audit/verify", Scope::platform, "platform:audit.read",
+      [owner = dependencies.owner_url,
+       file = dependencies.audit_key_file](RequestContext& context) {
+        const auto& name = context.param("id");
+        std::string chain = audit::kPlatformChain;
+        if (name != "platform") {
+          try {
+            chain = tenancy::TenantAdmin(owner).show(name).id;
+          } catch (const tenancy::TenantAdminError& e) {
+            throw admin_error(e);
+          }
+        }
+        const auto report = audit::verify(owner, chain, {audit::load_or_create_audit_key(file)});
+        return Reply{200,
+                     {{"ok", report.ok()},
+                      {"problem", audit::to_string(report.problem)},
+                      {"count", report.count},
+                      {"firstBadSeq", report.first_bad_seq},
+                      {"checkpoints", report.checkpoints},
+                      {"message", report.message}},
+                     {},
+                     {}};
       });
   return routes;
 }

@@ -46,6 +46,8 @@ struct PlatformDependencies {
   std::string owner_url;  // platform administration runs as the owner role
   std::function<void(const std::string& tenant_id)> tenant_changed;  // e.g. drop cached status
   std::function<std::string()> reload_policies;                      // empty string = reloaded
+  std::string master_key_file;                                       // tenant data keys (rotation)
+  std::string audit_key_file;  // audit checkpoint key (verification)
 };
 
 // GET /v1/audit: the tenant's audit log (auditors, tenant admins)
