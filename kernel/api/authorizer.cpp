@@ -1,4 +1,5 @@
 #include "api/authorizer.hpp"
+#include "common/split.hpp"
 
 #include "auth/tenant_roles.hpp"
 #include "auth/user_store.hpp"
@@ -27,16 +28,11 @@ Authorization authorize_platform(db::ConnectionPool& pool, const Principal& prin
     throw http::ApiError(401, "TOKEN_REVOKED", "this credential is no longer valid");
   }
   std::vector<std::string> roles;
-  const auto joined = rows[0][2].as<std::string>();
-  for (std::size_t start = 0; start < joined.size();) {
-    const auto comma = joined.find(',', start);
-    const auto role = joined.substr(start, comma - start);
+  for (const auto& role : split_commas(rows[0][2].as<std::string>())) {
     // Only platform-realm roles count in the platform realm.
     if (const auto* found = policy.role(role); found && found->realm == authz::Realm::platform) {
       roles.push_back(role);
     }
-    if (comma == std::string::npos) break;
-    start = comma + 1;
   }
   auto permissions = policy.permissions_of(roles);
   if (!permissions.count(permission)) {

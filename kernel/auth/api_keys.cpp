@@ -1,4 +1,5 @@
 #include "auth/api_keys.hpp"
+#include "common/split.hpp"
 
 #include "auth/user_admin.hpp"
 #include "db/tenant_transaction.hpp"
@@ -18,17 +19,6 @@ constexpr const char* kKeyColumns =
     "NULL, "
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
 
-std::vector<std::string> split(const std::string& joined) {
-  std::vector<std::string> parts;
-  for (std::size_t start = 0; start < joined.size();) {
-    const auto comma = joined.find(',', start);
-    parts.push_back(joined.substr(start, comma - start));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return parts;
-}
-
 std::string to_array_literal(const std::vector<std::string>& items) {
   // Permission names are validated against the policy before they get here.
   std::string literal = "{";
@@ -38,7 +28,7 @@ std::string to_array_literal(const std::vector<std::string>& items) {
 
 ApiKeyRecord from_row(const pqxx::row& row) {
   return ApiKeyRecord{row[0].as<std::string>(), row[1].as<std::string>(),
-                      row[2].as<std::string>(), split(row[3].as<std::string>()),
+                      row[2].as<std::string>(), split_commas(row[3].as<std::string>()),
                       row[4].as<std::string>(), row[5].as<bool>(),
                       row[6].as<std::string>()};
 }
@@ -71,7 +61,7 @@ std::optional<ApiKeyIdentity> resolve_api_key(db::ConnectionPool& pool,
     return std::nullopt;
   }
   return ApiKeyIdentity{tenant_id, parsed->lookup_id, rows[0][1].as<std::string>(),
-                        split(rows[0][2].as<std::string>())};
+                        split_commas(rows[0][2].as<std::string>())};
 }
 
 CreatedApiKey create_api_key(pqxx::transaction_base& tx, const std::string& creator_id,

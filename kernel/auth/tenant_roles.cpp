@@ -1,4 +1,5 @@
 #include "auth/tenant_roles.hpp"
+#include "common/split.hpp"
 
 #include "auth/user_admin.hpp"
 
@@ -8,20 +9,7 @@
 
 namespace fk::auth {
 
-namespace {
-
-std::vector<std::string> split(const std::string& joined) {
-  std::vector<std::string> parts;
-  for (std::size_t start = 0; start < joined.size();) {
-    const auto comma = joined.find(',', start);
-    parts.push_back(joined.substr(start, comma - start));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return parts;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TenantRole put_tenant_role(pqxx::transaction_base& tx, const authz::RbacPolicy& rbac,
                            const std::string& name, const std::vector<std::string>& permissions) {
@@ -59,7 +47,7 @@ std::vector<TenantRole> list_tenant_roles(pqxx::transaction_base& tx) {
   std::vector<TenantRole> roles;
   for (const auto& row :
        tx.exec("SELECT name, array_to_string(permissions, ',') FROM tenant_roles ORDER BY name")) {
-    roles.push_back({row[0].as<std::string>(), split(row[1].as<std::string>())});
+    roles.push_back({row[0].as<std::string>(), split_commas(row[1].as<std::string>())});
   }
   return roles;
 }
@@ -79,7 +67,7 @@ std::set<std::string> effective_permissions(pqxx::transaction_base& tx,
   for (const auto& row : tx.exec_params("SELECT array_to_string(permissions, ',') FROM "
                                         "tenant_roles WHERE name = ANY($1::text[])",
                                         literal)) {
-    for (auto& permission : split(row[0].as<std::string>())) {
+    for (auto& permission : split_commas(row[0].as<std::string>())) {
       // Re-checked at use: a ceiling lowered after the role was written wins.
       if (rbac.within_tenant_ceiling(permission)) granted.insert(permission);
     }

@@ -1,4 +1,5 @@
 #include "auth/user_store.hpp"
+#include "common/split.hpp"
 
 #include <pqxx/pqxx>
 
@@ -14,18 +15,6 @@ constexpr const char* kUserColumns =
     "to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
     "u.totp_enabled, coalesce(u.totp_secret, ''), u.totp_last_step";
 
-std::vector<std::string> split_roles(const std::string& joined) {
-  std::vector<std::string> roles;
-  std::size_t start = 0;
-  while (start < joined.size()) {
-    const auto comma = joined.find(',', start);
-    roles.push_back(joined.substr(start, comma - start));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return roles;
-}
-
 UserRecord from_row(const pqxx::row& row) {
   UserRecord user;
   user.id = row[0].as<std::string>();
@@ -36,7 +25,7 @@ UserRecord from_row(const pqxx::row& row) {
   user.token_version = row[5].as<std::uint64_t>();
   user.failed_logins = row[6].as<int>();
   user.locked = row[7].as<bool>();
-  user.roles = split_roles(row[8].as<std::string>());
+  user.roles = split_commas(row[8].as<std::string>());
   user.created_at = row[9].as<std::string>();
   user.totp_enabled = row[10].as<bool>();
   user.totp_secret = row[11].as<std::string>();

@@ -1,9 +1,9 @@
 #include "db/migrator.hpp"
 
 #include "db/roles.hpp"
+#include "identity/secure_random.hpp"
 #include "log/json_log.hpp"
 
-#include <openssl/evp.h>
 #include <pqxx/pqxx>
 
 #include <algorithm>
@@ -43,7 +43,7 @@ void check_no_drift(const std::string& component, const std::vector<AppliedMigra
                            "the database was migrated by a newer or different build; run that "
                            "build, or restore a matching backup");
     }
-    const std::string actual = sha256_hex(match->sql);
+    const std::string actual = identity::sha256_hex(match->sql);
     if (actual != record.checksum) {
       throw MigrationError("migration \"" + record.name + "\" of component \"" + component +
                            "\" was changed after it was applied (recorded sha256 " +
@@ -54,19 +54,6 @@ void check_no_drift(const std::string& component, const std::vector<AppliedMigra
 }
 
 }  // namespace
-
-std::string sha256_hex(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
-}
 
 Migrator::Migrator(std::string owner_url, std::string component,
                    std::vector<MigrationSource> migrations)
@@ -113,7 +100,7 @@ MigrationReport Migrator::migrate() {
       tx.exec(migration.sql);
       tx.exec_params(
           "INSERT INTO fk_schema_migrations (component, name, checksum) VALUES ($1, $2, $3)",
-          component_, migration.name, sha256_hex(migration.sql));
+          component_, migration.name, identity::sha256_hex(migration.sql));
       tx.commit();
     } catch (const pqxx::sql_error& e) {
       throw MigrationError("migration \"" + migration.name + "\" of component \"" + component_ +

@@ -46,6 +46,4 @@ class Migrator {
   std::vector<MigrationSource> migrations_;
 };
 
-std::string sha256_hex(const std::string& data);
-
 }  // namespace fk::db

@@ -4,6 +4,7 @@
 #include "authz/rbac_policy.hpp"
 #include "cli/commands/commands.hpp"
 #include "cli/commands/common_options.hpp"
+#include "common/split.hpp"
 #include "tenancy/tenant_admin.hpp"
 
 #include <pqxx/pqxx>
@@ -46,13 +47,7 @@ int role_command(const std::vector<std::string>& args) {
   const auto name = arguments.get("name");
   const auto list = arguments.get("permissions");
   if (!name || !list) throw UsageError("--name and --permissions are required");
-  std::vector<std::string> permissions;
-  for (std::size_t start = 0; start <= list->size();) {
-    const auto comma = list->find(',', start);
-    permissions.push_back(list->substr(start, comma - start));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
+  const auto permissions = split_commas(*list);
   try {
     auth::put_tenant_role(tx, rbac, *name, permissions);
   } catch (const auth::UserInputError& e) {

@@ -5,6 +5,7 @@
 #include "authz/rbac_policy.hpp"
 #include "cli/commands/commands.hpp"
 #include "cli/commands/common_options.hpp"
+#include "common/split.hpp"
 #include "identity/secure_random.hpp"
 #include "tenancy/tenant_admin.hpp"
 
@@ -55,18 +56,7 @@ int user_command(const std::vector<std::string>& args) {
   pqxx::connection connection(database.owner_url);
   pqxx::work tx(connection);
   tx.exec_params("SELECT set_config('fk.tenant_id', $1, true)", tenant.id);
-  const auto role_list = [&] {
-    std::vector<std::string> roles;
-    if (auto list = arguments.get("role")) {
-      for (std::size_t start = 0; start <= list->size();) {
-        const auto comma = list->find(',', start);
-        roles.push_back(list->substr(start, comma - start));
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-      }
-    }
-    return roles;
-  };
+  const auto role_list = [&] { return split_commas(arguments.get("role").value_or("")); };
   try {
     if (action == "roles") {
       const auto user = auth::find_user_by_email(tx, auth::normalize_email(*email), false);
