@@ -1,5 +1,6 @@
 #include "support/test_kernel.hpp"
 
+#include "keys/master_key.hpp"
 #include "log/json_log.hpp"
 #include "support/test_database.hpp"
 
@@ -17,11 +18,17 @@ config::KernelConfig test_config() {
   config.tenancy.status_cache_ttl = std::chrono::milliseconds(0);
   config.identity.policy_dir = std::string(FK_SOURCE_DIR) + "/policies";
   // One signing key file per test process, removed with the test cluster's directory.
-  static const std::string keys = [] {
+  static const std::string dir = [] {
     char pattern[] = "/tmp/fk-keys-XXXXXX";
-    return std::string(mkdtemp(pattern)) + "/signing-keys.json";
+    return std::string(mkdtemp(pattern));
   }();
-  config.identity.signing_keys_file = keys;
+  config.identity.signing_keys_file = dir + "/signing-keys.json";
+  // A master key (0600) so TOTP secrets can be encrypted per tenant.
+  static const std::string master = [] {
+    keys::init_master_key_file(dir + "/master.key");
+    return dir + "/master.key";
+  }();
+  config.identity.master_key_file = master;
   return config;
 }
 
