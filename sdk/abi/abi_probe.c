@@ -94,6 +94,7 @@ FK_PROBE_TYPE(audit_entry, const fk_audit_entry*)
 FK_PROBE_TYPE(audit_api, const fk_audit_api*)
 FK_PROBE_TYPE(event, const fk_event*)
 FK_PROBE_TYPE(events_api, const fk_events_api*)
+FK_PROBE_TYPE(event_spec, const fk_event_spec*) /* ABI 1.1 */
 FK_PROBE_TYPE(config_api, const fk_config_api*)
 FK_PROBE_TYPE(authz_api, const fk_authz_api*)
 FK_PROBE_TYPE(plugins_api, const fk_plugins_api*)

@@ -1,5 +1,6 @@
 /*
- * sdk/tests/abi_layout_expect.h -- the frozen LP64 layout of ABI 1.0.
+ * sdk/tests/abi_layout_expect.h -- the frozen LP64 layout of ABI 1.1
+ * (1.0 plus the members marked "ABI 1.1", appended at the ends of structs).
  *
  * One line per struct size, member offset and constant value. Included by
  * abi_layout_test.cpp (static_assert) and abi_layout_test.c (C11
@@ -96,8 +97,8 @@ FK_LAYOUT_OFFSET(fk_audit_api, struct_size, 0)
 FK_LAYOUT_OFFSET(fk_audit_api, reserved0, 4)
 FK_LAYOUT_OFFSET(fk_audit_api, record, 8)
 
-/* fk_event */
-FK_LAYOUT_SIZE(fk_event, 80)
+/* fk_event (ABI 1.1 appended aggregate_type..reserved1: 80 -> 152) */
+FK_LAYOUT_SIZE(fk_event, 152)
 FK_LAYOUT_OFFSET(fk_event, struct_size, 0)
 FK_LAYOUT_OFFSET(fk_event, attempt, 4)
 FK_LAYOUT_OFFSET(fk_event, id, 8)
@@ -105,12 +106,28 @@ FK_LAYOUT_OFFSET(fk_event, type, 24)
 FK_LAYOUT_OFFSET(fk_event, source, 40)
 FK_LAYOUT_OFFSET(fk_event, payload_json, 56)
 FK_LAYOUT_OFFSET(fk_event, occurred_at_ms, 72)
+FK_LAYOUT_OFFSET(fk_event, aggregate_type, 80)
+FK_LAYOUT_OFFSET(fk_event, aggregate_id, 96)
+FK_LAYOUT_OFFSET(fk_event, correlation_id, 112)
+FK_LAYOUT_OFFSET(fk_event, causation_id, 128)
+FK_LAYOUT_OFFSET(fk_event, version, 144)
+FK_LAYOUT_OFFSET(fk_event, reserved1, 148)
 
-/* fk_events_api */
-FK_LAYOUT_SIZE(fk_events_api, 16)
+/* fk_event_spec (ABI 1.1) */
+FK_LAYOUT_SIZE(fk_event_spec, 72)
+FK_LAYOUT_OFFSET(fk_event_spec, struct_size, 0)
+FK_LAYOUT_OFFSET(fk_event_spec, version, 4)
+FK_LAYOUT_OFFSET(fk_event_spec, type, 8)
+FK_LAYOUT_OFFSET(fk_event_spec, aggregate_type, 24)
+FK_LAYOUT_OFFSET(fk_event_spec, aggregate_id, 40)
+FK_LAYOUT_OFFSET(fk_event_spec, payload_json, 56)
+
+/* fk_events_api (ABI 1.1 appended publish_event: 16 -> 24) */
+FK_LAYOUT_SIZE(fk_events_api, 24)
 FK_LAYOUT_OFFSET(fk_events_api, struct_size, 0)
 FK_LAYOUT_OFFSET(fk_events_api, reserved0, 4)
 FK_LAYOUT_OFFSET(fk_events_api, publish, 8)
+FK_LAYOUT_OFFSET(fk_events_api, publish_event, 16)
 
 /* fk_config_api */
 FK_LAYOUT_SIZE(fk_config_api, 16)

@@ -1,6 +1,6 @@
-// The ABI 1.0 layout, frozen with static_assert (C++). A change to the size
-// or offset of any ABI struct member, or to a constant's value, fails the
-// build. The same list is checked in C11 by abi_layout_test.c.
+// The ABI 1.1 layout (1.0 + appended members), frozen with static_assert (C++). A change to the
+// size or offset of any ABI struct member, or to a constant's value, fails the build. The same list
+// is checked in C11 by abi_layout_test.c.
 #include <finkernel/fk_plugin.h>
 
 #include <cstddef>
@@ -38,6 +38,7 @@ FK_LAYOUT_KIND(fk_audit_entry)
 FK_LAYOUT_KIND(fk_audit_api)
 FK_LAYOUT_KIND(fk_event)
 FK_LAYOUT_KIND(fk_events_api)
+FK_LAYOUT_KIND(fk_event_spec)
 FK_LAYOUT_KIND(fk_config_api)
 FK_LAYOUT_KIND(fk_authz_api)
 FK_LAYOUT_KIND(fk_plugins_api)
@@ -55,8 +56,11 @@ static_assert(std::is_same_v<fk_status, uint32_t>, "fk_status is uint32_t");
 static_assert(std::is_same_v<fk_bool, uint32_t>, "fk_bool is uint32_t");
 static_assert(FK_SIZE_THROUGH(fk_plugin_info, callbacks) == 64, "ABI 1.0 info block size");
 static_assert(FK_SIZE_THROUGH(fk_plugin_callbacks, handle_call) == 56, "ABI 1.0 callbacks size");
+// What a 1.0 host sends: readers test these boundaries with FK_HAS_FIELD.
+static_assert(FK_SIZE_THROUGH(fk_event, occurred_at_ms) == 80, "ABI 1.0 fk_event size");
+static_assert(FK_SIZE_THROUGH(fk_events_api, publish) == 16, "ABI 1.0 fk_events_api size");
 
 int main() {
-  std::puts("abi layout (C++): ABI 1.0 LP64 layout intact");
+  std::puts("abi layout (C++): ABI 1.1 LP64 layout intact");
   return 0;
 }

@@ -73,7 +73,7 @@ static void test_entry_symbol(void) {
   CHECK(info->abi_major == FK_ABI_MAJOR);
   CHECK(info->abi_minor == FK_PLUGIN_REQUIRED_MINOR);
   CHECK(info->pointer_size == sizeof(void*));
-  CHECK(info->sdk_version == 0x010000u);
+  CHECK(info->sdk_version == 0x010100u); /* SDK 1.1.0 */
   CHECK(fk_str_eq(info->name, fk_str_c("c99-test")));
   CHECK(info->name.len == 8u);
   CHECK(fk_str_eq(info->version, fk_str_c("1.2.3")));
@@ -190,6 +190,17 @@ static void test_host_has(void) {
   host.crypto = FK_NULL;       /* service disabled */
   host.authz = FK_PTR_CAST(const fk_authz_api*, &plugins_api); /* any non-NULL */
 
+  {
+    /* An ABI 1.0 events table ends after publish: publish_event is absent
+     * even if the bytes beyond struct_size are not NULL. */
+    fk_events_api events_api;
+    memset(&events_api, 0xAB, sizeof events_api);
+    events_api.struct_size = FK_CAST(uint32_t, FK_SIZE_THROUGH(fk_events_api, publish));
+    CHECK(!FK_HOST_HAS(&events_api, publish_event));
+    events_api.struct_size = FK_CAST(uint32_t, sizeof events_api);
+    events_api.publish_event = FK_NULL;
+    CHECK(!FK_HOST_HAS(&events_api, publish_event));
+  }
   CHECK(FK_HOST_HAS(&host, authz));
   CHECK(!FK_HOST_HAS(&host, plugins));
   CHECK(!FK_HOST_HAS(&host, crypto));

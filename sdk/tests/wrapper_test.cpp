@@ -131,6 +131,59 @@ void test_strings() {
   CHECK(!Config::parse_json_string("\"a\"b\""));
 }
 
+void test_events() {
+  using fk::sdk::is_sql_identifier;
+  CHECK(is_sql_identifier("hello_processed_events"));
+  CHECK(is_sql_identifier("_t1"));
+  CHECK(!is_sql_identifier(""));
+  CHECK(!is_sql_identifier("1table"));
+  CHECK(!is_sql_identifier("t; DROP TABLE x"));
+  CHECK(!is_sql_identifier("public.t"));  // one identifier, no schema
+  CHECK(!is_sql_identifier("\"quoted\""));
+  CHECK(!is_sql_identifier(std::string(64, 'a')));
+  CHECK(is_sql_identifier(std::string(63, 'a')));
+
+  // A bad table name is refused before anything reaches the host.
+  const fk::sdk::Transaction tx(nullptr, nullptr);
+  const Result<bool> refused = fk::sdk::first_delivery(tx, "x y", "id");
+  CHECK(!refused && refused.error().code == FK_ERR_INVALID_ARGUMENT);
+
+  // Members a 1.0 host did not send read as empty, however the bytes beyond
+  // its struct_size look.
+  fk_event event;
+  std::memset(&event, 0xAB, sizeof event);
+  event.struct_size = static_cast<uint32_t>(FK_SIZE_THROUGH(fk_event, occurred_at_ms));
+  event.attempt = 2;
+  event.id = fk::sdk::str("e-1");
+  event.type = fk::sdk::str("t");
+  event.source = fk::sdk::str("s");
+  event.payload_json = fk::sdk::str("{}");
+  event.occurred_at_ms = 7;
+  fk_event_args args{};
+  args.struct_size = sizeof args;
+  args.event = &event;
+  {
+    const fk::sdk::EventContext old(nullptr, nullptr, args);
+    CHECK(old.event().id == "e-1" && old.event().attempt == 2 && old.event().occurred_at_ms == 7);
+    CHECK(old.event().aggregate_id.empty() && old.event().correlation_id.empty());
+    CHECK(old.event().version == 1);
+  }
+  event.struct_size = sizeof event;
+  event.aggregate_type = fk::sdk::str("greeting");
+  event.aggregate_id = fk::sdk::str("g-1");
+  event.correlation_id = fk::sdk::str("req-1");
+  event.causation_id = fk::sdk::str("e-0");
+  event.version = 3;
+  const fk::sdk::EventContext current(nullptr, nullptr, args);
+  CHECK(current.event().aggregate_type == "greeting" && current.event().aggregate_id == "g-1");
+  CHECK(current.event().correlation_id == "req-1" && current.event().causation_id == "e-0");
+  CHECK(current.event().version == 3);
+
+  // EventSpec defaults to schema version 1.
+  const fk::sdk::EventSpec spec{"t", "", "", "{}"};
+  CHECK(spec.version == 1);
+}
+
 }  // namespace
 
 int main() {
@@ -138,6 +191,7 @@ int main() {
   test_error_mapping();
   test_params();
   test_strings();
+  test_events();
   if (failures != 0) {
     std::fprintf(stderr, "wrapper test: %d check(s) failed\n", failures);
     return 1;

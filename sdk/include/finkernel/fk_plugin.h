@@ -109,15 +109,20 @@
 
 /** ABI major version this header describes. */
 #define FK_ABI_MAJOR 1
-/** ABI minor version this header describes (the newest minor it knows). */
-#define FK_ABI_MINOR 0
+/** ABI minor version this header describes (the newest minor it knows).
+ *  History (each minor only appends):
+ *    1.0  the initial ABI.
+ *    1.1  events carry the full envelope: fk_event_spec and
+ *         fk_events_api.publish_event; fk_event gains aggregate_type,
+ *         aggregate_id, correlation_id, causation_id and version. */
+#define FK_ABI_MINOR 1
 
 /** SDK release (headers, C++ wrapper, CMake package). Patch releases never
  *  change the ABI. */
 #define FK_SDK_VERSION_MAJOR 1
-#define FK_SDK_VERSION_MINOR 0
+#define FK_SDK_VERSION_MINOR 1
 #define FK_SDK_VERSION_PATCH 0
-#define FK_SDK_VERSION_STRING "1.0.0"
+#define FK_SDK_VERSION_STRING "1.1.0"
 /** The SDK release packed as 0x00MMmmpp, recorded in fk_plugin_info. */
 #define FK_SDK_VERSION_NUM                           \
   ((FK_CAST(uint32_t, FK_SDK_VERSION_MAJOR) << 16) | \
@@ -516,7 +521,17 @@ typedef struct fk_audit_api {
  * Transactional outbox: an event published in a transaction is delivered
  * only if that transaction commits, at least once, to every plugin that
  * subscribes to its type, in the same tenant. Handlers must be idempotent
- * (deduplicate on fk_event.id).
+ * (deduplicate on fk_event.id; the C++ wrapper's fk::sdk::first_delivery
+ * does it with one INSERT into a table of the plugin).
+ *
+ * Order: events of the same aggregate (aggregate_type + aggregate_id,
+ * ABI 1.1) reach each subscriber in publication order; a later event waits
+ * while an earlier one is being retried, until that one is delivered or
+ * dead-lettered. Events without an aggregate_id have no order.
+ * Retries: a handler returning non-FK_OK (its transaction is rolled back)
+ * is retried with exponential backoff; after the kernel's maximum number of
+ * attempts the delivery becomes a dead letter that a platform administrator
+ * can inspect and replay.
  */
 
 /** An event delivered to handle_event. Host-owned, valid until the callback
@@ -529,7 +544,27 @@ typedef struct fk_event {
   fk_str source;          /**< publishing plugin's name, or "kernel" */
   fk_str payload_json;    /**< the JSON object published */
   int64_t occurred_at_ms; /**< publication time, Unix epoch milliseconds UTC */
+  /* ABI 1.1: the rest of the envelope. A 1.1 host writes these; read them
+   * only within struct_size (a 1.0 host's fk_event ends above). */
+  fk_str aggregate_type; /**< ABI 1.1: e.g. "greeting"; empty if none was given */
+  fk_str aggregate_id;   /**< ABI 1.1: the entity the event is about; empty = unordered */
+  fk_str correlation_id; /**< ABI 1.1: the publishing request's id */
+  fk_str causation_id;   /**< ABI 1.1: the event that caused this publication, if it was
+                          *   published from handle_event; else empty */
+  uint32_t version;      /**< ABI 1.1: payload schema version, >= 1 */
+  uint32_t reserved1;
 } fk_event;
+
+/** ABI 1.1: what publish_event publishes. Plugin-owned, read during the
+ *  call only (M2); the host reads members only within struct_size. */
+typedef struct fk_event_spec {
+  uint32_t struct_size;  /**< sizeof(fk_event_spec) as the plugin built it */
+  uint32_t version;      /**< payload schema version, >= 1 (0 is refused) */
+  fk_str type;           /**< must be listed under events.publishes in the manifest */
+  fk_str aggregate_type; /**< e.g. "greeting"; may be empty */
+  fk_str aggregate_id;   /**< the entity; events with the same aggregate are ordered */
+  fk_str payload_json;   /**< a JSON object */
+} fk_event_spec;
 
 typedef struct fk_events_api {
   uint32_t struct_size;
@@ -539,6 +574,15 @@ typedef struct fk_events_api {
    *  events.publishes, else FK_ERR_PERMISSION_DENIED) with a JSON object
    *  payload (else FK_ERR_INVALID_ARGUMENT), in `txn`. */
   fk_status (*publish)(fk_txn* txn, fk_str type, fk_str payload_json, fk_error* err);
+
+  /** ABI 1.1 (test with FK_HOST_HAS(events, publish_event)): publishes the
+   *  full envelope in `txn`. Same rules as publish, which is this call with
+   *  empty aggregate_type/aggregate_id and version 1. Version 0, a payload
+   *  that is not a JSON object, or an unlisted type are refused as for
+   *  publish. The host adds the event id, tenant, principal, correlation id
+   *  (the request's id) and causation id (the event being handled, when
+   *  called from handle_event). */
+  fk_status (*publish_event)(fk_txn* txn, const fk_event_spec* spec, fk_error* err);
 } fk_events_api;
 
 /* ---- 4.7 Config -----------------------------------------------------------

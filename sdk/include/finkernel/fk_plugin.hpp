@@ -669,6 +669,15 @@ struct Audit {
   uint32_t outcome = FK_AUDIT_SUCCESS;
 };
 
+/// An event to publish with its full envelope (see fk_event_spec, ABI 1.1).
+struct EventSpec {
+  std::string_view type;            ///< listed under events.publishes in the manifest
+  std::string_view aggregate_type;  ///< e.g. "greeting"; may be empty
+  std::string_view aggregate_id;    ///< same aggregate = delivered in publication order
+  std::string_view payload_json;    ///< a JSON object
+  uint32_t version = 1;             ///< payload schema version, >= 1
+};
+
 /// The current call's tenant-scoped transaction: database, audit, events
 /// and plugin calls, all atomic with the request (see the commit rule).
 class Transaction {
@@ -699,6 +708,27 @@ class Transaction {
     fk_error err = FK_ERROR_INIT;
     const fk_status s = events->publish(txn_, str(type), str(payload_json), &err);
     if (s != FK_OK) return detail::host_error(s, err, "publishing " + std::string(type));
+    return {};
+  }
+
+  /// Publishes an event with aggregate and schema version (delivered after
+  /// commit). Uses publish_event on ABI 1.1 hosts; on a 1.0 host it falls
+  /// back to publish, which knows only type and payload: the aggregate and
+  /// version are then dropped (no per-aggregate ordering), so a plugin that
+  /// relies on them should require ABI 1.1 in its manifest.
+  Result<void> publish(const EventSpec& spec) const {
+    const fk_events_api* events = FK_SDK_TABLE(host_, events);
+    if (!FK_HOST_HAS(events, publish_event)) return publish(spec.type, spec.payload_json);
+    fk_event_spec abi{};
+    abi.struct_size = static_cast<uint32_t>(sizeof(fk_event_spec));
+    abi.version = spec.version;
+    abi.type = str(spec.type);
+    abi.aggregate_type = str(spec.aggregate_type);
+    abi.aggregate_id = str(spec.aggregate_id);
+    abi.payload_json = str(spec.payload_json);
+    fk_error err = FK_ERROR_INIT;
+    const fk_status s = events->publish_event(txn_, &abi, &err);
+    if (s != FK_OK) return detail::host_error(s, err, "publishing " + std::string(spec.type));
     return {};
   }
 
@@ -754,6 +784,49 @@ class Transaction {
   const fk_host_api* host_;
   fk_txn* txn_;
 };
+
+// ===========================================================================
+// Idempotent consumers
+// ===========================================================================
+
+/// Whether `name` is a plain SQL identifier: [A-Za-z_][A-Za-z0-9_]*, at most
+/// 63 bytes (PostgreSQL's limit), so it can be spliced into SQL unquoted.
+inline bool is_sql_identifier(std::string_view name) noexcept {
+  if (name.empty() || name.size() > 63) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    const bool digit = c >= '0' && c <= '9';
+    if (!(letter || (i > 0 && digit))) return false;
+  }
+  return true;
+}
+
+/// The idempotent-consumer check for event handlers: records `event_id` in
+/// the plugin's table `table` and says whether this is its first delivery.
+/// Delivery is at least once, so a handler starts with
+///   if (!first_delivery(ctx.tx(), "hello_processed_events", ctx.event().id).value())
+///     return {};  // already handled: the earlier delivery's effects committed
+/// The record commits or rolls back with the handler's own writes, so an
+/// event counts as processed exactly when its effects are committed.
+/// `table` needs columns (tenant_id uuid, event_id uuid) with a primary or
+/// unique key on them, under the usual RLS rules and with INSERT granted to
+/// the runtime role (see sdk/examples/hello/migrations/0002_processed_events.sql).
+/// Errors: FK_ERR_INVALID_ARGUMENT for a table name that is not a plain
+/// identifier; the host's error if the INSERT fails.
+inline Result<bool> first_delivery(const Transaction& tx, std::string_view table,
+                                   std::string_view event_id) {
+  if (!is_sql_identifier(table)) {
+    return Error::invalid_argument("first_delivery: table name '" + std::string(table) +
+                                   "' is not a plain SQL identifier");
+  }
+  const std::string sql = "INSERT INTO " + std::string(table) +
+                          " (tenant_id, event_id) VALUES ((SELECT fk_current_tenant()), $1::uuid)"
+                          " ON CONFLICT DO NOTHING";
+  Result<Rows> rows = tx.exec(sql, event_id);
+  if (!rows) return std::move(rows).error();
+  return rows->affected() == 1;
+}
 
 // ===========================================================================
 // Tenant, config, crypto
@@ -1095,6 +1168,7 @@ class RequestContext : public CallScope {
 };
 
 /// An event delivery (views valid until the callback returns).
+/// Members a 1.0 host does not send stay empty (version: 1).
 struct Event {
   std::string_view id;
   std::string_view type;
@@ -1102,6 +1176,11 @@ struct Event {
   std::string_view payload_json;
   int64_t occurred_at_ms = 0;
   uint32_t attempt = 1;
+  std::string_view aggregate_type;  ///< ABI 1.1
+  std::string_view aggregate_id;    ///< ABI 1.1
+  std::string_view correlation_id;  ///< ABI 1.1: the publishing request's id
+  std::string_view causation_id;    ///< ABI 1.1: the event that caused this one, if any
+  uint32_t version = 1;             ///< ABI 1.1: payload schema version
 };
 
 /// Context of on_event.
@@ -1116,6 +1195,11 @@ class EventContext : public CallScope {
     if (FK_HAS_FIELD(e, source)) event_.source = view(e->source);
     if (FK_HAS_FIELD(e, payload_json)) event_.payload_json = view(e->payload_json);
     if (FK_HAS_FIELD(e, occurred_at_ms)) event_.occurred_at_ms = e->occurred_at_ms;
+    if (FK_HAS_FIELD(e, aggregate_type)) event_.aggregate_type = view(e->aggregate_type);
+    if (FK_HAS_FIELD(e, aggregate_id)) event_.aggregate_id = view(e->aggregate_id);
+    if (FK_HAS_FIELD(e, correlation_id)) event_.correlation_id = view(e->correlation_id);
+    if (FK_HAS_FIELD(e, causation_id)) event_.causation_id = view(e->causation_id);
+    if (FK_HAS_FIELD(e, version) && e->version != 0) event_.version = e->version;
   }
   const Event& event() const noexcept { return event_; }
 

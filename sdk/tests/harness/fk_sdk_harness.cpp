@@ -67,6 +67,8 @@ struct fk_txn {
   std::vector<std::string> statements;
   std::vector<std::vector<std::optional<std::string>>> params;
   std::vector<std::pair<std::string, std::string>> events;
+  // ABI 1.1 publish_event: "type aggregate_type/aggregate_id v<version>" per event
+  std::vector<std::string> envelopes;
   std::vector<std::string> audits;
   int live_results = 0;
   std::string error_text;  // fk_error message storage (rule M4)
@@ -245,7 +247,11 @@ fk_status db_exec(fk_txn* txn, fk_str sql, const fk_str* params, size_t n, fk_re
   if (out != nullptr) {
     auto* r = new fk_result;
     r->txn = txn;
-    if (text.rfind("INSERT INTO hello_greetings", 0) == 0 && n == 2) {
+    if (text.rfind("INSERT INTO hello_processed_events", 0) == 0 && n == 1) {
+      // ON CONFLICT DO NOTHING: 1 row the first time an event id is seen, then 0.
+      static std::set<std::string> processed;
+      r->affected = processed.insert(row[0].value_or("")).second ? 1 : 0;
+    } else if (text.rfind("INSERT INTO hello_greetings", 0) == 0 && n == 2) {
       // What PostgreSQL returns for the example's INSERT ... RETURNING.
       r->columns = {"id", "message", "created_by", "to_char"};
       r->rows.push_back({std::string("5d0c8f9e-8f55-4c1e-9d6f-1b2a3c4d5e6f"), row[0], row[1],
@@ -315,7 +321,20 @@ fk_status events_publish(fk_txn* txn, fk_str type, fk_str payload, fk_error* err
   txn->events.emplace_back(to_string(type), to_string(payload));
   return FK_OK;
 }
-const fk_events_api kEvents = {sizeof(fk_events_api), 0, events_publish};
+fk_status events_publish_event(fk_txn* txn, const fk_event_spec* spec, fk_error* err) {
+  if (spec == nullptr || !FK_HAS_FIELD(spec, payload_json) || spec->version == 0) {
+    return fail(txn, err, FK_ERR_INVALID_ARGUMENT, "bad fk_event_spec", "INVALID_EVENT");
+  }
+  const fk_status s = events_publish(txn, spec->type, spec->payload_json, err);
+  if (s != FK_OK) return s;
+  txn->envelopes.push_back(to_string(spec->type) + " " + to_string(spec->aggregate_type) + "/" +
+                           to_string(spec->aggregate_id) + " v" + std::to_string(spec->version));
+  return FK_OK;
+}
+const fk_events_api kEvents = {sizeof(fk_events_api), 0, events_publish, events_publish_event};
+// What an ABI 1.0 kernel offers: the table ends after publish.
+const fk_events_api kEvents10 = {static_cast<uint32_t>(FK_SIZE_THROUGH(fk_events_api, publish)), 0,
+                                 events_publish, nullptr};
 
 fk_status config_get(fk_plugin* self, const fk_tenant_ctx*, fk_str key, char* buf, size_t cap,
                      size_t* out_len) {
@@ -764,12 +783,31 @@ int scenario_hello(const char* path) {
     CHECK(c.response.json->find(R"("createdAt":"2026-01-02T03:04:05.678Z")") != std::string::npos);
     CHECK(c.txn.events.size() == 1 && c.txn.events[0].first == "hello.greeting.created");
     CHECK(c.txn.events[0].second.find("5d0c8f9e") != std::string::npos);
+    // ABI 1.1 host: the full envelope, the greeting as the aggregate.
+    CHECK(c.txn.envelopes.size() == 1 && c.txn.envelopes[0] ==
+                                             "hello.greeting.created "
+                                             "greeting/5d0c8f9e-8f55-4c1e-9d6f-1b2a3c4d5e6f v1");
     CHECK(c.txn.audits.size() == 1);
     CHECK_EQ(c.txn.audits[0], std::string("hello.greeting.create greeting/"
                                           "5d0c8f9e-8f55-4c1e-9d6f-1b2a3c4d5e6f "
                                           R"({"characters":5})"));
   }
-  {  // events: its own type is logged; other types are ignored; junk is refused
+  {  // an ABI 1.0 kernel (no publish_event): hello asks only for 1.0 and
+     // falls back to publish
+    CHECK(p.info->abi_minor == 0);
+    fk_host_api old_host = host;
+    old_host.abi_minor = 0;
+    old_host.events = &kEvents10;
+    void* old_state = init_plugin(p, old_host, self, FK_OK);
+    Call c(&self, FK_METHOD_POST, route);
+    c.request.body = R"({"message":"old kernel"})";
+    CHECK_EQ(run_request(p, old_state, c), FK_OK);
+    CHECK(c.txn.events.size() == 1 && c.txn.events[0].first == "hello.greeting.created");
+    CHECK(c.txn.envelopes.empty());
+    p.cb->shutdown(old_state);
+  }
+  {  // events: its own type is logged once per event id; other types are
+     // ignored; junk is refused
     fk_event ev{};
     ev.struct_size = sizeof ev;
     ev.attempt = 1;
@@ -787,6 +825,17 @@ int scenario_hello(const char* path) {
     args.txn = &txn;
     CHECK_EQ(p.cb->handle_event(state, &args), FK_OK);
     CHECK(contains(self.logs, "greeting created requestId=req-harness-1 greetingId=g-1"));
+    CHECK(txn.statements.size() == 1 &&
+          txn.statements[0].rfind("INSERT INTO hello_processed_events", 0) == 0 &&
+          txn.statements[0].find("(SELECT fk_current_tenant())") != std::string::npos &&
+          txn.statements[0].find("ON CONFLICT DO NOTHING") != std::string::npos);
+    CHECK(txn.params.size() == 1 &&
+          txn.params[0][0] == std::string("2f0e3b8c-1d2e-4f5a-9b8c-7d6e5f4a3b2c"));
+    // The same event again (a redelivery): recognised, not handled twice.
+    ev.attempt = 2;
+    CHECK_EQ(p.cb->handle_event(state, &args), FK_OK);
+    CHECK(contains(self.logs, "duplicate delivery skipped"));
+    CHECK(!contains(self.logs, "attempt=2"));
     ev.type = fk_str_c("hello.something.else");
     CHECK_EQ(p.cb->handle_event(state, &args), FK_OK);
     ev.type = fk_str_c("hello.greeting.created");

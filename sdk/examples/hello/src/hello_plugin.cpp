@@ -2,13 +2,20 @@
 //
 //   GET  /v1/hello/greetings?limit=N   the tenant's latest greetings
 //   POST /v1/hello/greetings           {"message": "..."} -> 201, the greeting
-//   event hello.greeting.created       published on create, handled by logging
+//   event hello.greeting.created       published on create (aggregate: the
+//                                      greeting), handled once per event id
 //
 // What it shows: routes dispatched by manifest template; validation that
 // answers 422 with a machine-readable code; parameterized SQL with no
 // tenant filter in sight (row-level security scopes every statement to the
 // request's tenant); the event and the audit record written in the same
-// transaction as the row (all or nothing); per-tenant config.
+// transaction as the row (all or nothing); an idempotent event consumer
+// (fk::sdk::first_delivery over hello_processed_events); per-tenant config.
+
+// The plugin uses ABI 1.1's publish_event when the kernel has it and falls
+// back to 1.0's publish otherwise, so it asks only for ABI 1.0 (as its
+// manifest says) and loads on every 1.x kernel.
+#define FK_PLUGIN_REQUIRED_MINOR 0
 #include <finkernel/fk_plugin.hpp>
 
 #include <charconv>
@@ -32,6 +39,7 @@ using nlohmann::json;
 
 constexpr std::string_view kCreatedEvent = "hello.greeting.created";
 constexpr std::size_t kMaxMessageChars = 280;
+constexpr std::string_view kProcessedEventsTable = "hello_processed_events";
 
 // Columns every query returns, timestamps as RFC 3339 UTC text.
 constexpr const char* kGreetingColumns =
@@ -67,13 +75,19 @@ class HelloPlugin final : public fk::sdk::Plugin {
     return {};
   }
 
-  // Delivered after the creating transaction committed, at least once:
-  // logging is idempotent enough; real handlers deduplicate on event().id.
+  // Delivered after the creating transaction committed, at least once. The
+  // handler's effects must happen once per event: first_delivery records the
+  // event id in hello_processed_events in this same transaction, so a
+  // redelivery after a committed handling is recognised and skipped.
   Result<void> on_event(EventContext& ctx) override {
     if (ctx.event().type != kCreatedEvent) return {};  // tolerate types added later
     const json payload = json::parse(ctx.event().payload_json, nullptr, false);
     if (payload.is_discarded() || !payload.is_object()) {
       return Error::validation("hello.greeting.created payload is not a JSON object");
+    }
+    if (!fk::sdk::first_delivery(ctx.tx(), kProcessedEventsTable, ctx.event().id).value()) {
+      ctx.log().info("duplicate delivery skipped", {{"eventId", ctx.event().id}});
+      return {};
     }
     ctx.log().info("greeting created", {{"greetingId", payload.value("id", std::string())},
                                         {"eventId", ctx.event().id},
@@ -143,7 +157,9 @@ class HelloPlugin final : public fk::sdk::Plugin {
     const json greeting = greeting_json(*rows.begin());
     const std::string id = greeting["id"].get<std::string>();
 
-    ctx.tx().publish(kCreatedEvent, json{{"id", id}, {"message", text}}.dump()).value();
+    // The greeting is the aggregate: its events reach subscribers in order.
+    const std::string payload = json{{"id", id}, {"message", text}}.dump();
+    ctx.tx().publish(fk::sdk::EventSpec{kCreatedEvent, "greeting", id, payload, 1}).value();
     ctx.tx()
         .audit({"hello.greeting.create", "greeting", id, json{{"characters", chars}}.dump()})
         .value();
