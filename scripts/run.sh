@@ -2,7 +2,9 @@
 # Installs what is missing, builds, and runs FinKernel with its embedded
 # default: a private PostgreSQL cluster under var/pg, migrations, the demo
 # tenant from tenants/, serving on 127.0.0.1:8080 until Ctrl-C.
-# Extra arguments go to `finkernel run` (see `finkernel run --help`).
+# Extra arguments go to `finkernel run` (see `finkernel run --help`). The first
+# embedded start also creates the master key (var/keys/master.key, 0600) that
+# encrypts tenant secrets such as TOTP seeds; back it up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -61,8 +61,9 @@ std::string normalize_email(const std::string& email) {
 }
 
 AuthService::AuthService(db::ConnectionPool& pool, AuthPolicy policy,
-                         identity::SigningKeyRing& keys)
-    : pool_(pool), policy_(std::move(policy)), keys_(keys) {}
+                         identity::SigningKeyRing& keys,
+                         std::shared_ptr<keys::TenantKeyService> tenant_keys)
+    : pool_(pool), policy_(std::move(policy)), keys_(keys), tenant_keys_(std::move(tenant_keys)) {}
 
 std::optional<std::string> AuthService::tenant_id_for(const std::string& slug) {
   auto connection = pool_.acquire();
@@ -193,7 +194,18 @@ TokenPair AuthService::login(const std::string& tenant_slug, const std::string& 
 
   if (user->totp_enabled) {
     if (!totp_code) throw AuthError(401, "TOTP_REQUIRED", "a one-time code is required");
-    if (!accept_totp_code(tx, *user, *totp_code)) {
+    bool accepted = false;
+    try {
+      accepted = accept_totp_code(tx, {tenant_keys_.get(), *tenant_id}, *user, *totp_code);
+    } catch (const AuthError& e) {
+      // No master key, or a secret that does not decrypt: refused cleanly and
+      // recorded, without counting against the user (not their mistake).
+      audit::append(tx, auth_event(client, "auth.login.failed", "failure", user->id,
+                                   {{"reason", "totp_unavailable"}, {"code", e.code()}}));
+      transaction.commit();
+      throw;
+    }
+    if (!accepted) {
       record_failed_login(tx, user->id, policy_.max_failures, policy_.failure_window.count(),
                           policy_.lock_duration.count());
       audit::append(tx, auth_event(client, "auth.login.failed", "failure", user->id,

@@ -8,8 +8,10 @@
 #include "authz/rbac_policy.hpp"
 #include "db/connection_pool.hpp"
 #include "identity/signing_key_ring.hpp"
+#include "keys/tenant_keys.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -52,13 +54,18 @@ struct ClientInfo {
 
 class AuthService {
  public:
-  AuthService(db::ConnectionPool& pool, AuthPolicy policy, identity::SigningKeyRing& keys);
+  // `tenant_keys` encrypts TOTP secrets; nullptr (no master key configured)
+  // leaves everything working except second factors (503 MASTER_KEY_UNAVAILABLE).
+  AuthService(db::ConnectionPool& pool, AuthPolicy policy, identity::SigningKeyRing& keys,
+              std::shared_ptr<keys::TenantKeyService> tenant_keys = nullptr);
 
   // Unknown tenant, unknown user, wrong password and locked account all
   // answer the same 401 INVALID_CREDENTIALS after about the same work.
   // With TOTP enrolled, a correct password without a code is 401
   // TOTP_REQUIRED; a wrong or replayed code is 401 INVALID_TOTP and counts
-  // as a failed login.
+  // as a failed login. A stored secret that does not decrypt is 409
+  // TOTP_SECRET_UNREADABLE, and no master key 503 MASTER_KEY_UNAVAILABLE
+  // (audited, not counted towards lockout).
   // Every outcome is audited: successes and failures in the tenant's chain
   // (failures of unknown tenants in the platform chain), lockouts and refresh
   // reuse as security events.
@@ -79,6 +86,8 @@ class AuthService {
   TokenIdentity verify_access_token(const std::string& token) const;
 
   [[nodiscard]] const AuthPolicy& policy() const { return policy_; }
+  // The per-tenant key service; nullptr when the kernel has no master key.
+  [[nodiscard]] keys::TenantKeyService* tenant_keys() const { return tenant_keys_.get(); }
 
  private:
   std::optional<std::string> tenant_id_for(const std::string& slug);
@@ -91,6 +100,7 @@ class AuthService {
   db::ConnectionPool& pool_;
   AuthPolicy policy_;
   identity::SigningKeyRing& keys_;
+  std::shared_ptr<keys::TenantKeyService> tenant_keys_;
 };
 
 // Email as stored: trimmed and lower-cased; empty if it is not plausibly an address.

@@ -144,11 +144,11 @@ void unlock_user(pqxx::transaction_base& tx, const std::string& user_id) {
 }
 
 void set_pending_totp(pqxx::transaction_base& tx, const std::string& user_id,
-                      const std::string& secret_base32) {
+                      const std::string& sealed_secret) {
   tx.exec_params(
       "UPDATE users SET totp_secret = $2, totp_enabled = false, totp_last_step = NULL, "
       "updated_at = now() WHERE id = $1::uuid",
-      user_id, secret_base32);
+      user_id, sealed_secret);
 }
 
 void accept_totp_step(pqxx::transaction_base& tx, const std::string& user_id, std::int64_t step,

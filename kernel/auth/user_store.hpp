@@ -25,7 +25,7 @@ struct UserRecord {
   std::vector<std::string> roles;
   std::string created_at;
   bool totp_enabled = false;
-  std::string totp_secret;  // base32; empty when never enrolled
+  std::string totp_secret;  // fkc1. ciphertext of the base32 secret; empty when never enrolled
   std::optional<std::int64_t> totp_last_step;
 };
 
@@ -55,8 +55,9 @@ void unlock_user(pqxx::transaction_base& tx, const std::string& user_id);
 
 // TOTP state: a pending secret (not yet enabled), enabling, the last accepted
 // time step (replay guard), and removal.
+// `sealed_secret` is the ciphertext (second_factor.cpp encrypts), never the secret.
 void set_pending_totp(pqxx::transaction_base& tx, const std::string& user_id,
-                      const std::string& secret_base32);
+                      const std::string& sealed_secret);
 void accept_totp_step(pqxx::transaction_base& tx, const std::string& user_id, std::int64_t step,
                       bool enable);
 void clear_totp(pqxx::transaction_base& tx, const std::string& user_id);

@@ -8,6 +8,7 @@
 #include "audit/audit_log.hpp"
 #include "audit/audit_verify.hpp"
 #include "audit/canonical.hpp"
+#include "audit/checkpoint_scheduler.hpp"
 #include "db/roles.hpp"
 #include "db/tenant_transaction.hpp"
 #include "support/test_database.hpp"
@@ -449,4 +450,58 @@ TEST_CASE("the audit key file is created private and refused when readable by ot
   CHECK(fk::audit::public_key_pem(key).find("BEGIN PUBLIC KEY") != std::string::npos);
   fs::permissions(file, fs::perms::group_read, fs::perm_options::add);
   CHECK_THROWS_AS(fk::audit::load_or_create_audit_key(file), std::runtime_error);
+}
+
+TEST_CASE("the checkpoint scheduler signs moved chain heads on its own thread", "[audit]") {
+  using namespace std::chrono_literals;
+  const TemporaryDirectory directory;
+  const auto key_file = directory.path / "scheduler-key.json";
+  const auto owner = TestDatabase::instance().owner_url();
+  const auto busy = fk::test::create_tenant("audit-sched");
+  const auto quiet = fk::test::create_tenant("audit-sched");
+  const auto broken = fk::test::create_tenant("audit-sched");
+  append_committed(busy, 2);
+  append_committed(quiet, 1);
+  append_committed(broken, 2);
+  tamper("UPDATE audit_log SET action = 'x' WHERE tenant_id = '" + broken + "' AND seq = 1");
+  // Only these chains: other tests verify their chains with keys of their own.
+  fk::audit::CheckpointScheduler scheduler(owner, key_file, 1s, {busy, quiet, broken});
+
+  // A broken chain is logged and counted, never thrown, and the others are signed.
+  auto round = scheduler.run_once();
+  CHECK(round.signed_chains == 2);
+  CHECK(round.failed == 1);
+  round = scheduler.run_once();  // nothing moved since
+  CHECK(round.signed_chains == 0);
+  CHECK(round.skipped == 2);
+
+  append_committed(busy, 3);
+  scheduler.start();
+  const auto key = fk::audit::load_or_create_audit_key(key_file);
+  const auto checkpoints_of = [&](const std::string& tenant) {
+    pqxx::connection connection(owner);
+    pqxx::work tx(connection);
+    tx.exec_params("SELECT set_config('fk.tenant_id', $1, true)", tenant);
+    return fk::audit::read_checkpoints(tx, tenant);
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (checkpoints_of(busy).size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  scheduler.stop();
+  const auto busy_checkpoints = checkpoints_of(busy);
+  REQUIRE(busy_checkpoints.size() == 2);
+  CHECK(busy_checkpoints.back().seq == 5);
+  CHECK(checkpoints_of(quiet).size() == 1);  // its head never moved
+  const auto report = fk::audit::verify(owner, busy, {key});
+  CHECK(report.ok());
+  CHECK(report.checkpoints == 2);
+
+  // Stopping does not wait for the interval (an hour here).
+  fk::audit::CheckpointScheduler hourly(owner, key_file, 3600s, {busy});
+  hourly.start();
+  const auto stopping = std::chrono::steady_clock::now();
+  hourly.stop();
+  CHECK(std::chrono::steady_clock::now() - stopping < 60s);
+  CHECK(hourly.rounds() == 0);
 }

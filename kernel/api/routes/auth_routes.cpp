@@ -100,12 +100,16 @@ std::vector<Route> auth_routes(auth::AuthService& service, ratelimit::RateLimite
     if (!user) throw http::ApiError(401, "TOKEN_REVOKED", "this session is no longer valid");
     return *user;
   };
+  // Secrets are sealed with the tenant's data key (docs/keys.md).
+  const auto totp_keys = [&service](RequestContext& context) {
+    return auth::TotpKeys{service.tenant_keys(), context.tenant_id()};
+  };
   routes.push_back({"POST", "/v1/auth/totp/enrol", Scope::tenant, "account:self.manage",
-                    [self, &service](RequestContext& context) {
+                    [self, totp_keys, &service](RequestContext& context) {
                       const auto user = self(context);
                       return translating_auth_errors([&] {
-                        const auto enrolment =
-                            auth::begin_totp_enrolment(context.db(), user, service.policy().issuer);
+                        const auto enrolment = auth::begin_totp_enrolment(
+                            context.db(), totp_keys(context), user, service.policy().issuer);
                         return Reply{200,
                                      {{"secret", enrolment.secret_base32},
                                       {"otpauthUri", enrolment.otpauth_uri}},
@@ -114,20 +118,20 @@ std::vector<Route> auth_routes(auth::AuthService& service, ratelimit::RateLimite
                       });
                     }});
   routes.push_back({"POST", "/v1/auth/totp/confirm", Scope::tenant, "account:self.manage",
-                    [self](RequestContext& context) {
+                    [self, totp_keys](RequestContext& context) {
                       const auto user = self(context);
                       const auto code = required_string(context.json_body(), "code");
                       return translating_auth_errors([&] {
-                        auth::confirm_totp(context.db(), user, code);
+                        auth::confirm_totp(context.db(), totp_keys(context), user, code);
                         return Reply{200, {{"totpEnabled", true}}, {}, {}};
                       });
                     }});
   routes.push_back({"POST", "/v1/auth/totp/disable", Scope::tenant, "account:self.manage",
-                    [self](RequestContext& context) {
+                    [self, totp_keys](RequestContext& context) {
                       const auto user = self(context);
                       const auto code = required_string(context.json_body(), "code");
                       return translating_auth_errors([&] {
-                        auth::disable_totp(context.db(), user, code);
+                        auth::disable_totp(context.db(), totp_keys(context), user, code);
                         return Reply{200, {{"totpEnabled", false}}, {}, {}};
                       });
                     }});

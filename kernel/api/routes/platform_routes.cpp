@@ -1,5 +1,6 @@
 #include "api/routes/routes.hpp"
 #include "audit/audit_key_file.hpp"
+#include "audit/audit_log.hpp"
 #include "audit/audit_record.hpp"
 #include "audit/audit_verify.hpp"
 #include "http/api_error.hpp"
@@ -108,8 +109,8 @@ std::vector<Route> platform_routes(PlatformDependencies dependencies) {
       });
   routes.emplace_back(
       "POST", "/v1/platform/policies/reload", Scope::platform, "platform:policies.reload",
-      [reload = dependencies.reload_policies](RequestContext&) {
-        if (auto problem = reload(); !problem.empty()) {
+      [reload = dependencies.reload_policies](RequestContext& context) {
+        if (auto problem = reload(context.user_id()); !problem.empty()) {
           throw http::ApiError(422, "POLICY_INVALID",
                                "the new policy was refused; the previous policy stays in force",
                                {{"problem", problem}});
@@ -141,6 +142,16 @@ std::vector<Route> platform_routes(PlatformDependencies dependencies) {
         pqxx::work tx(connection);
         tx.exec_params("SELECT set_config('fk.tenant_id', $1, true)", tenant.id);
         const int version = service.rotate(tx, tenant.id);
+        // Recorded in the tenant's own chain, committed with the rotation.
+        audit::AuditRecord record;
+        record.actor_type = "platform_admin";
+        record.actor_id = context.user_id();
+        record.action = "keys.rotate";
+        record.resource = "tenant_keys/" + tenant.id;
+        record.request_id = context.request_id();
+        record.client_address = context.request().remote_address;
+        record.summary = {{"currentVersion", version}};
+        audit::append(tx, record);
         tx.commit();
         return Reply{200, {{"tenantId", tenant.id}, {"currentVersion", version}}, {}, {}};
       });
@@ -168,6 +179,8 @@ std::vector<Route> platform_routes(PlatformDependencies dependencies) {
                      {},
                      {}};
       });
+  for (auto& route : platform_audit_routes(dependencies.owner_url))
+    routes.push_back(std::move(route));
   return routes;
 }
 

@@ -45,13 +45,16 @@ struct PlatformDependencies {
   auth::AuthService& auth;
   std::string owner_url;  // platform administration runs as the owner role
   std::function<void(const std::string& tenant_id)> tenant_changed;  // e.g. drop cached status
-  std::function<std::string()> reload_policies;                      // empty string = reloaded
-  std::string master_key_file;                                       // tenant data keys (rotation)
-  std::string audit_key_file;  // audit checkpoint key (verification)
+  // Reloads as the given platform admin id (audited); empty string = reloaded.
+  std::function<std::string(const std::string& admin_id)> reload_policies;
+  std::string master_key_file;  // tenant data keys (rotation)
+  std::string audit_key_file;   // audit checkpoint key (verification)
 };
 
 // GET /v1/audit: the tenant's audit log (auditors, tenant admins)
 std::vector<Route> audit_routes();
+// GET /v1/platform/audit: the platform chain (platform auditors); mounted by platform_routes.
+std::vector<Route> platform_audit_routes(const std::string& owner_url);
 
 // /v1/platform: administrator login, tenant lifecycle, policy reload
 std::vector<Route> platform_routes(PlatformDependencies dependencies);

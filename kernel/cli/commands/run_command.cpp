@@ -4,6 +4,7 @@
 #include "app/tenant_seed.hpp"
 #include "cli/commands/commands.hpp"
 #include "cli/commands/common_options.hpp"
+#include "keys/master_key.hpp"
 #include "log/json_log.hpp"
 
 #include <csignal>
@@ -22,7 +23,9 @@ constexpr const char* kHelp =
     "refused and logged; the policies in force stay). With no database configured\n"
     "it starts the embedded PostgreSQL cluster\n"
     "(and stops it again on exit), applies migrations and provisions the tenants\n"
-    "described in tenancy.seed_dir.\n"
+    "described in tenancy.seed_dir. An embedded first start also creates the master\n"
+    "key file (identity.master_key_file, mode 0600, like `finkernel keys init`)\n"
+    "when neither it nor FINKERNEL_MASTER_KEY exists.\n"
     "\n"
     "options:\n"
     "  --port N                      listen port (overrides http.port)\n"
@@ -100,6 +103,16 @@ int run_command(const std::vector<std::string>& args) {
   std::signal(SIGPIPE, SIG_IGN);
 
   auto database = app::open_database(config);
+  if (database.cluster && !keys::master_key_from_env() &&
+      !std::filesystem::exists(config.identity.master_key_file)) {
+    // Embedded first start: the README's first command must just work, TOTP
+    // included. With a configured database the operator creates the key.
+    keys::init_master_key_file(config.identity.master_key_file);
+    log::warn(
+        "created the master key file; back it up offline, without it no tenant secret "
+        "can be decrypted",
+        {{"file", config.identity.master_key_file}});
+  }
   app::migrate_kernel(database.owner_url);
   app::KernelApp kernel(config, database.runtime_url, database.owner_url);
   const auto secrets_dir = std::filesystem::path(config.identity.signing_keys_file).parent_path();
@@ -114,7 +127,8 @@ int run_command(const std::vector<std::string>& args) {
   for (;;) {
     sigwait(&stop_signals, &received);
     if (received != SIGHUP) break;
-    kernel.reload_policies();  // logs the outcome; a bad file leaves the old policies in force
+    // Logs and audits the outcome; a bad file leaves the old policies in force.
+    kernel.reload_policies("system", "SIGHUP");
   }
   log::info("stop signal received", {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
   kernel.drain_and_stop();
