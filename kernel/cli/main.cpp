@@ -26,6 +26,7 @@ constexpr const char* kUsage =
     "  auth       rotate the access-token signing key\n"
     "  audit      verify, checkpoint and export a tenant's audit chain\n"
     "  keys       master key and per-tenant data keys: init, rotate, retire, status\n"
+    "  plugin     sign, verify, list, enable and disable plugins\n"
     "  version    print the version\n";
 
 }  // namespace
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
     if (command == "keys") return fk::cli::keys_command(args);
     if (command == "policy") return fk::cli::policy_command(args);
     if (command == "auth") return fk::cli::auth_command(args);
+    if (command == "plugin") return fk::cli::plugin_command(args);
     if (command == "version" || command == "--version") {
       std::cout << "finkernel " << FK_VERSION << "\n";
       return 0;

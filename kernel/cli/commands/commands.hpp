@@ -17,6 +17,7 @@ int role_command(const std::vector<std::string>& args);     // finkernel role pu
 int policy_command(const std::vector<std::string>& args);   // finkernel policy check FILE
 int auth_command(const std::vector<std::string>& args);
 int audit_command(const std::vector<std::string>& args);
+int plugin_command(const std::vector<std::string>& args);  // finkernel plugin keygen|sign|verify
 int keys_command(const std::vector<std::string>&
                      args);  // finkernel keys init|rotate|retire|status    // finkernel audit
                              // verify|checkpoint|export     // finkernel auth rotate-signing-key
