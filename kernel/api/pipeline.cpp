@@ -41,14 +41,16 @@ std::string random_uuid() {
 }
 
 http::Response render(const Reply& reply, const std::string& request_id) {
-  if (reply.raw_content_type.empty()) {
-    return http::success_response(reply.status, reply.data, request_id);
-  }
   http::Response response;
-  response.status = reply.status;
-  response.set_header("Content-Type", reply.raw_content_type);
-  response.set_header("X-Request-Id", request_id);
-  response.body = reply.raw_body;
+  if (reply.raw_content_type.empty()) {
+    response = http::success_response(reply.status, reply.data, request_id);
+  } else {
+    response.status = reply.status;
+    response.set_header("Content-Type", reply.raw_content_type);
+    response.set_header("X-Request-Id", request_id);
+    response.body = reply.raw_body;
+  }
+  for (const auto& [name, value] : reply.headers) response.set_header(name, value);
   return response;
 }
 

@@ -40,6 +40,9 @@ class RequestContext {
   // What the caller may do now; empty for the dev_mode caller (who may do anything).
   [[nodiscard]] const std::set<std::string>& permissions() const { return permissions_; }
   [[nodiscard]] const std::string& param(std::string_view name) const;
+  [[nodiscard]] const std::map<std::string, std::string, std::less<>>& params() const {
+    return params_;
+  }
 
   // The request's tenant transaction; only for Scope::tenant routes.
   pqxx::work& db();
@@ -67,6 +70,7 @@ struct Reply {
   // When set, sent as-is with this content type instead of an envelope (/metrics).
   std::string raw_content_type;
   std::string raw_body;
+  std::vector<std::pair<std::string, std::string>> headers = {};  // extra response headers
 };
 
 struct Route {

@@ -1,12 +1,54 @@
 #include "app/kernel_app.hpp"
 
 #include "api/routes/routes.hpp"
+#include "audit/audit_log.hpp"
 #include "auth/signing_key_file.hpp"
+#include "events/event_routes.hpp"
+#include "keys/master_key.hpp"
 #include "log/json_log.hpp"
+#include "plugins/plugin_routes.hpp"
 
+#include <filesystem>
 #include <thread>
 
 namespace fk::app {
+namespace {
+
+std::unique_ptr<plugins::PluginHost> load_plugins(const config::KernelConfig& config,
+                                                  db::ConnectionPool& pool,
+                                                  const std::string& owner_url) {
+  plugins::PluginHostOptions options;
+  options.plugins_dir = config.plugins.dir;
+  options.publishers_file = config.identity.policy_dir + "/plugin-publishers.yaml";
+  options.require_signature = !config.dev_mode;
+  options.owner_url = owner_url;
+  options.deadline = config.plugins.deadline;
+  options.workers = config.plugins.workers;
+  options.enablement_ttl = config.tenancy.status_cache_ttl;
+  auto host = std::make_unique<plugins::PluginHost>(options, pool, nullptr);
+  host->load_all();
+  return host;
+}
+
+// The master key, if one is configured: FINKERNEL_MASTER_KEY, else the key
+// file when it exists. A file that exists but is unsafe (group/other
+// readable, wrong size) stops the start; none at all only disables TOTP.
+std::shared_ptr<keys::TenantKeyService> load_tenant_keys(const std::string& master_key_file) {
+  auto master = keys::master_key_from_env();
+  if (!master && std::filesystem::exists(master_key_file)) {
+    master = keys::load_master_key_file(master_key_file);
+  }
+  if (!master) {
+    log::warn(
+        "no master key (identity.master_key_file, FINKERNEL_MASTER_KEY): second factors "
+        "cannot be enrolled; create one with: finkernel keys init",
+        {{"file", master_key_file}});
+    return nullptr;
+  }
+  return std::make_shared<keys::TenantKeyService>(std::move(master));
+}
+
+}  // namespace
 
 KernelApp::KernelApp(const config::KernelConfig& config, const std::string& runtime_url,
                      const std::string& owner_url)
@@ -14,14 +56,19 @@ KernelApp::KernelApp(const config::KernelConfig& config, const std::string& runt
       pool_(std::make_unique<db::ConnectionPool>(runtime_url, config.database.pool_size,
                                                  config.database.acquire_timeout)),
       tenants_(std::make_unique<tenancy::TenantDirectory>(*pool_, config.tenancy.status_cache_ttl)),
-      rbac_(authz::RbacPolicy::load(config.identity.policy_dir + "/rbac.yaml")),
+      plugins_(load_plugins(config, *pool_, owner_url)),
+      rbac_(authz::RbacPolicy::load(config.identity.policy_dir + "/rbac.yaml",
+                                    plugins_->permissions())),
       signing_keys_(auth::load_or_create_signing_keys(config.identity.signing_keys_file)),
+      tenant_keys_(load_tenant_keys(config.identity.master_key_file)),
       auth_(std::make_unique<auth::AuthService>(
-          *pool_, auth::AuthPolicy::load(config.identity.policy_dir + "/auth.yaml"),
-          signing_keys_)),
+          *pool_, auth::AuthPolicy::load(config.identity.policy_dir + "/auth.yaml"), signing_keys_,
+          tenant_keys_)),
       authenticator_(api::make_authenticator(auth_.get(), pool_.get(), config.dev_mode)),
       limits_(ratelimit::RateLimitPolicy::load(config.identity.policy_dir + "/ratelimits.yaml")),
-      limiter_(ratelimit::make_in_process_limiter()) {
+      limiter_(ratelimit::make_in_process_limiter()),
+      checkpoints_(owner_url, config.identity.audit_key_file,
+                   std::chrono::seconds(config.audit.checkpoint_interval_s)) {
   std::vector<api::Route> routes;
   auto add = [&routes](std::vector<api::Route> more) {
     for (auto& route : more) routes.push_back(std::move(route));
@@ -32,14 +79,25 @@ KernelApp::KernelApp(const config::KernelConfig& config, const std::string& runt
   add(api::user_routes(auth_->policy(), rbac_));
   add(api::access_routes(rbac_));
   add(api::audit_routes());
-  add(api::platform_routes({*auth_, owner_url,
-                            [this](const std::string& id) { tenants_->forget(id); },
-                            [this] { return reload_policies(); }, config.identity.master_key_file,
-                            config.identity.audit_key_file}));
+  plugins_->use_key_service(tenant_keys_.get());
+  add(plugins_->routes());
+  add(plugins::plugin_admin_routes(*plugins_, owner_url));
+  add(events::event_admin_routes(events::EventAdmin{*pool_, owner_url}));
+  add(api::platform_routes(
+      {*auth_, owner_url, [this](const std::string& id) { tenants_->forget(id); },
+       [this](const std::string& admin) { return reload_policies("platform_admin", admin); },
+       config.identity.master_key_file, config.identity.audit_key_file}));
   pipeline_ =
       std::make_unique<api::Pipeline>(api::PipelineServices{*pool_, *tenants_, *authenticator_,
                                                             rbac_, *limiter_, limits_, metrics_},
                                       std::move(routes));
+
+  events::DispatcherOptions dispatch;
+  dispatch.poll_interval = config.events.poll_interval;
+  dispatch.max_attempts = static_cast<int>(config.events.max_attempts);
+  dispatch.base_backoff = config.events.retry_base;
+  dispatch.max_backoff = config.events.retry_max;
+  dispatcher_ = std::make_unique<events::Dispatcher>(*pool_, runtime_url, *plugins_, dispatch);
 
   http::ServerOptions options;
   options.address = config.http.address;
@@ -67,7 +125,9 @@ void KernelApp::start() {
         "dev_mode is on: tenants are taken from the X-Tenant-Id header without "
         "authentication. Never enable it on a reachable network.");
   }
+  dispatcher_->start();
   server_->start();
+  checkpoints_.start();
   log::info("serving", {{"address", config_.http.address}, {"port", server_->port()}});
 }
 
@@ -87,13 +147,31 @@ void KernelApp::drain_and_stop() {
               {{"inFlight", server_->in_flight()}});
   }
   server_->stop();
+  dispatcher_->stop();
+  checkpoints_.stop();
   stopped_ = true;
   log::info("stopped serving");
 }
 
-std::string KernelApp::reload_policies() {
+std::string KernelApp::reload_policies(const std::string& actor_type, const std::string& actor_id) {
+  audit::AuditRecord record;
+  record.actor_type = actor_type;
+  record.actor_id = actor_id;
+  record.action = "policy.reload";
+  record.resource = config_.identity.policy_dir;
+  const auto audited = [&](std::string problem) {
+    record.outcome = problem.empty() ? "success" : "failure";
+    if (!problem.empty()) record.summary["problem"] = problem;
+    try {
+      audit::append_platform(*pool_, record);
+    } catch (const std::exception& e) {
+      log::error("policy reload not audited", {{"error", e.what()}});
+    }
+    return problem;
+  };
   try {
-    auto rbac = authz::RbacPolicy::load(config_.identity.policy_dir + "/rbac.yaml");
+    auto rbac = authz::RbacPolicy::load(config_.identity.policy_dir + "/rbac.yaml",
+                                        plugins_->permissions());
     auto limits =
         ratelimit::RateLimitPolicy::load(config_.identity.policy_dir + "/ratelimits.yaml");
     if (auto problem = pipeline_->undeclared_permission(rbac); !problem.empty()) {
@@ -103,10 +181,10 @@ std::string KernelApp::reload_policies() {
     limits_.replace(std::move(limits));
   } catch (const std::exception& e) {
     log::error("policy reload refused; the previous policies stay in force", {{"error", e.what()}});
-    return e.what();
+    return audited(e.what());
   }
   log::info("policies reloaded", {{"dir", config_.identity.policy_dir}});
-  return {};
+  return audited({});
 }
 
 }  // namespace fk::app

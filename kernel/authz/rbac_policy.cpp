@@ -33,15 +33,16 @@ bool grant_covers(const std::string& grant, const std::string& permission) {
   return grant == permission;
 }
 
-RbacPolicy RbacPolicy::load(const std::string& path) {
+RbacPolicy RbacPolicy::load(const std::string& path, const PermissionMap& plugin_permissions) {
   std::ifstream in(path);
   if (!in) throw PolicyError(path + ": cannot read file");
   std::stringstream text;
   text << in.rdbuf();
-  return parse(text.str(), path);
+  return parse(text.str(), path, plugin_permissions);
 }
 
-RbacPolicy RbacPolicy::parse(const std::string& yaml_text, const std::string& source) {
+RbacPolicy RbacPolicy::parse(const std::string& yaml_text, const std::string& source,
+                             const PermissionMap& plugin_permissions) {
   YAML::Node document;
   try {
     document = YAML::Load(yaml_text);
@@ -72,6 +73,15 @@ RbacPolicy RbacPolicy::parse(const std::string& yaml_text, const std::string& so
       throw PolicyError(at(source, item.first) + ": permission '" + name + "' needs a description");
     }
     policy.permissions_[name] = item.second.as<std::string>();
+  }
+  // Plugins declare their permissions in their manifests (a namespace of
+  // their own, checked at load); the roles below may grant them.
+  for (const auto& [name, description] : plugin_permissions) {
+    if (namespace_of(name) == "platform" || policy.permissions_.count(name) > 0) {
+      throw PolicyError(source + ": plugin permission '" + name +
+                        "' collides with a kernel permission");
+    }
+    policy.permissions_[name] = description;
   }
 
   const auto roles = document["roles"];
@@ -115,7 +125,14 @@ RbacPolicy RbacPolicy::parse(const std::string& yaml_text, const std::string& so
       const bool covers_any = std::any_of(
           policy.permissions_.begin(), policy.permissions_.end(),
           [&](const auto& permission) { return grant_covers(grant, permission.first); });
-      if (!covers_any) {
+      // A grant in a namespace nothing declares is for a plugin that is not
+      // installed here: it grants nothing until the plugin declares it. In a
+      // declared namespace a grant matching nothing is a typo.
+      const bool declared_namespace = std::any_of(
+          policy.permissions_.begin(), policy.permissions_.end(), [&](const auto& permission) {
+            return namespace_of(permission.first) == namespace_of(grant);
+          });
+      if (!covers_any && declared_namespace) {
         throw PolicyError(grant_where + ": grant '" + grant + "' of role '" + role.name +
                           "' matches no declared permission");
       }

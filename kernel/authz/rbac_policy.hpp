@@ -37,9 +37,13 @@ struct ApprovalRule {
 
 class RbacPolicy {
  public:
+  using PermissionMap = std::map<std::string, std::string>;  // name -> description
+
   // Parses and validates; throws PolicyError naming the file, line and problem.
-  static RbacPolicy load(const std::string& path);
-  static RbacPolicy parse(const std::string& yaml_text, const std::string& source_name);
+  // `plugin_permissions` are the loaded plugins' declared permissions.
+  static RbacPolicy load(const std::string& path, const PermissionMap& plugin_permissions = {});
+  static RbacPolicy parse(const std::string& yaml_text, const std::string& source_name,
+                          const PermissionMap& plugin_permissions = {});
 
   [[nodiscard]] bool is_declared(const std::string& permission) const;
   [[nodiscard]] const Role* role(const std::string& name) const;

@@ -60,6 +60,29 @@ struct IdentityConfig {
   bool operator==(const IdentityConfig&) const = default;
 };
 
+struct PluginsConfig {
+  std::string dir = "var/plugins";  // one package directory per plugin
+  std::chrono::milliseconds deadline{10000};
+  std::size_t workers = 16;
+
+  bool operator==(const PluginsConfig&) const = default;
+};
+
+struct EventsConfig {
+  std::chrono::milliseconds poll_interval{1000};  // sweep for due deliveries
+  std::size_t max_attempts = 8;                   // then the delivery is a dead letter
+  std::chrono::milliseconds retry_base{200};      // first retry delay, doubling
+  std::chrono::milliseconds retry_max{60000};     // cap of the retry delay
+
+  bool operator==(const EventsConfig&) const = default;
+};
+
+struct AuditConfig {
+  std::size_t checkpoint_interval_s = 3600;  // sign every moved chain head this often; 0 = off
+
+  bool operator==(const AuditConfig&) const = default;
+};
+
 struct LogConfig {
   std::string level = "info";  // trace|debug|info|warn|error|critical|off
 
@@ -73,6 +96,9 @@ struct KernelConfig {
   EmbeddedConfig embedded;
   TenancyConfig tenancy;
   IdentityConfig identity;
+  AuditConfig audit;
+  PluginsConfig plugins;
+  EventsConfig events;
   LogConfig log;
 
   bool operator==(const KernelConfig&) const = default;

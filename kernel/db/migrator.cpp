@@ -56,10 +56,11 @@ void check_no_drift(const std::string& component, const std::vector<AppliedMigra
 }  // namespace
 
 Migrator::Migrator(std::string owner_url, std::string component,
-                   std::vector<MigrationSource> migrations)
+                   std::vector<MigrationSource> migrations, MigrationHooks hooks)
     : owner_url_(std::move(owner_url)),
       component_(std::move(component)),
-      migrations_(std::move(migrations)) {
+      migrations_(std::move(migrations)),
+      hooks_(std::move(hooks)) {
   std::sort(migrations_.begin(), migrations_.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
 }
@@ -97,7 +98,9 @@ MigrationReport Migrator::migrate() {
     if (done) continue;
     try {
       pqxx::work tx(connection);
+      if (hooks_.before) hooks_.before(tx);
       tx.exec(migration.sql);
+      if (hooks_.after) hooks_.after(tx, migration);
       tx.exec_params(
           "INSERT INTO fk_schema_migrations (component, name, checksum) VALUES ($1, $2, $3)",
           component_, migration.name, identity::sha256_hex(migration.sql));

@@ -7,6 +7,7 @@
 
 #include "db/embedded_migrations.hpp"
 
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -27,10 +28,18 @@ struct MigrationReport {
   std::size_t already_applied = 0;
 };
 
+// Runs inside each migration's transaction, before and after its SQL; a
+// throw from `after` rolls the migration back (plugins: catalog checks).
+struct MigrationHooks {
+  std::function<void(pqxx::transaction_base&)> before;
+  std::function<void(pqxx::transaction_base&, const MigrationSource&)> after;
+};
+
 class Migrator {
  public:
-  // `component` namespaces the records ("kernel"; later one per plugin).
-  Migrator(std::string owner_url, std::string component, std::vector<MigrationSource> migrations);
+  // `component` namespaces the records ("kernel", or a plugin's name).
+  Migrator(std::string owner_url, std::string component, std::vector<MigrationSource> migrations,
+           MigrationHooks hooks = {});
 
   // Applies what is pending; throws MigrationError on drift or a failed script.
   MigrationReport migrate();
@@ -44,6 +53,7 @@ class Migrator {
   std::string owner_url_;
   std::string component_;
   std::vector<MigrationSource> migrations_;
+  MigrationHooks hooks_;
 };
 
 }  // namespace fk::db
