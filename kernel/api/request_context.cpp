@@ -13,7 +13,7 @@ const std::string& RequestContext::param(std::string_view name) const {
   return found->second;
 }
 
-pqxx::work& RequestContext::db() {
+pqxx::dbtransaction& RequestContext::db() {
   if (!transaction_) throw std::logic_error("db() called on a route without a tenant transaction");
   return transaction_->work();
 }

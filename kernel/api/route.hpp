@@ -45,7 +45,7 @@ class RequestContext {
   }
 
   // The request's tenant transaction; only for Scope::tenant routes.
-  pqxx::work& db();
+  pqxx::dbtransaction& db();
 
   // The body as JSON: 415 unless Content-Type is application/json,
   // 400 INVALID_JSON if empty or malformed (never a 500).

@@ -35,37 +35,46 @@ StoredRecord read_record(const pqxx::row& row) {
 
 AppendResult append(pqxx::transaction_base& tx, const AuditRecord& record) {
   validate(record);
-  const auto tenant = tx.exec("SELECT fk_current_tenant()::text")[0][0];
-  if (tenant.is_null()) throw std::logic_error("audit append outside a tenant transaction");
+  // Two round trips. First, lock this chain's head and read it: the upsert
+  // creates the head on the chain's first append (concurrent first appends
+  // are safe) and, either way, holds its row lock until the transaction ends,
+  // so appends serialize per chain only.
+  pqxx::result head;
+  try {
+    head = tx.exec_params(
+        "INSERT INTO audit_chain_heads AS h (tenant_id, seq, hash) "
+        "VALUES (fk_current_tenant(), 0, $1) "
+        "ON CONFLICT (tenant_id) DO UPDATE SET seq = h.seq "
+        "RETURNING h.tenant_id::text, h.seq, h.hash",
+        kGenesisHash);
+  } catch (const pqxx::insufficient_privilege&) {
+    // fk.tenant_id is not set (the row-level check refuses the head): a
+    // programming error, not a database failure.
+    throw std::logic_error("audit append outside a tenant transaction");
+  } catch (const pqxx::not_null_violation&) {
+    throw std::logic_error("audit append outside a tenant transaction");
+  }
 
   StoredRecord stored;
-  stored.tenant_id = tenant.as<std::string>();
+  stored.tenant_id = head[0][0].as<std::string>();
   stored.record = record;
-
-  // The head row serializes appends to this chain only; the first append of a
-  // chain creates it (ON CONFLICT makes concurrent first appends safe).
-  tx.exec_params(
-      "INSERT INTO audit_chain_heads (tenant_id, seq, hash) VALUES ($1::uuid, 0, $2) "
-      "ON CONFLICT (tenant_id) DO NOTHING",
-      stored.tenant_id, kGenesisHash);
-  const auto head = tx.exec_params1(
-      "SELECT seq, hash FROM audit_chain_heads WHERE tenant_id = $1::uuid FOR UPDATE",
-      stored.tenant_id);
-  stored.seq = head[0].as<std::int64_t>() + 1;
-  stored.prev_hash = head[1].as<std::string>();
+  stored.seq = head[0][1].as<std::int64_t>() + 1;
+  stored.prev_hash = head[0][2].as<std::string>();
   stored.occurred_at_us = now_microseconds();
   stored.hash = record_hash(stored);
   const auto occurred_at = format_timestamp(stored.occurred_at_us);
 
+  // Second, the record and the new head in one statement.
   tx.exec_params(
-      "INSERT INTO audit_log (tenant_id, seq, occurred_at, actor_type, actor_id, action, resource, "
-      "outcome, request_id, client_address, summary, prev_hash, hash) VALUES ($1::uuid, $2, "
-      "$3::timestamptz, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)",
+      "WITH appended AS (INSERT INTO audit_log (tenant_id, seq, occurred_at, actor_type, "
+      "actor_id, action, resource, outcome, request_id, client_address, summary, prev_hash, hash) "
+      "VALUES ($1::uuid, $2, $3::timestamptz, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13) "
+      "RETURNING tenant_id) "
+      "UPDATE audit_chain_heads SET seq = $2, hash = $13 "
+      "WHERE tenant_id = (SELECT tenant_id FROM appended)",
       stored.tenant_id, stored.seq, occurred_at, record.actor_type, record.actor_id, record.action,
       record.resource, record.outcome, record.request_id, record.client_address,
       record.summary.dump(), stored.prev_hash, stored.hash);
-  tx.exec_params("UPDATE audit_chain_heads SET seq = $2, hash = $3 WHERE tenant_id = $1::uuid",
-                 stored.tenant_id, stored.seq, stored.hash);
   return {stored.seq, stored.hash, occurred_at};
 }
 

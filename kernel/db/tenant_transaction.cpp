@@ -1,12 +1,44 @@
 #include "db/tenant_transaction.hpp"
 
+#include <stdexcept>
+
 namespace fk::db {
+namespace {
+
+bool canonical_uuid(const std::string& text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TenantWork::TenantWork(pqxx::connection_base& connection, const std::string& tenant_id)
+    : namedclass{"TenantWork", ""},
+      basic_transaction(connection, "READ COMMITTED", pqxx::read_write) {
+  if (!canonical_uuid(tenant_id)) {
+    throw std::invalid_argument("tenant id is not a canonical UUID");
+  }
+  begin_command_ = "BEGIN; SELECT set_config('fk.tenant_id', '" + tenant_id + "', true)";
+  Begin();
+}
+
+TenantWork::~TenantWork() noexcept {
+  End();
+}
+
+void TenantWork::do_begin() {
+  direct_exec(begin_command_.c_str());
+}
 
 TenantTransaction::TenantTransaction(ConnectionPool& pool, const std::string& tenant_id)
     : connection_(pool.acquire()), tenant_id_(tenant_id) {
   try {
-    work_ = std::make_unique<pqxx::work>(connection_.get());
-    work_->exec_params("SELECT set_config('fk.tenant_id', $1, true)", tenant_id_);
+    work_ = std::make_unique<TenantWork>(connection_.get(), tenant_id_);
   } catch (const pqxx::broken_connection&) {
     connection_.mark_broken();
     throw;

@@ -43,7 +43,7 @@ class EventSink {
   // handler's writes are rolled back otherwise. Must not commit or abort
   // `tx`, and should not throw (the dispatcher also catches: a throw counts
   // as a failed attempt).
-  virtual DeliveryOutcome deliver(const std::string& subscriber, pqxx::work& tx,
+  virtual DeliveryOutcome deliver(const std::string& subscriber, pqxx::dbtransaction& tx,
                                   const std::string& tenant_id, const DeliveredEvent& event) = 0;
 };
 

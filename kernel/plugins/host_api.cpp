@@ -278,12 +278,22 @@ constexpr fk_http_api kHttpApi = {sizeof(fk_http_api), 0u,
 
 // ---- 4.3 Database ----------------------------------------------------------------
 
+// libpqxx 6.4 does not always fill sql_error::sqlstate(), but it throws a
+// class per SQLSTATE family: map on the class, report the state when known.
 fk_status db_error(fk_error* err, const pqxx::sql_error& e) {
-  const std::string state = e.sqlstate();
+  std::string state = e.sqlstate();
   fk_status status = FK_ERR_DB;
-  if (state == "23505" || state == "23P01") status = FK_ERR_CONFLICT;
-  if (state == "42501") status = FK_ERR_PERMISSION_DENIED;
-  if (state == "57014") status = FK_ERR_TIMEOUT;
+  if (dynamic_cast<const pqxx::unique_violation*>(&e) != nullptr) {
+    status = FK_ERR_CONFLICT;
+    if (state.empty()) state = "23505";
+  } else if (dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr) {
+    status = FK_ERR_PERMISSION_DENIED;
+    if (state.empty()) state = "42501";
+  } else if (state == "23P01") {
+    status = FK_ERR_CONFLICT;
+  } else if (state == "57014") {
+    status = FK_ERR_TIMEOUT;
+  }
   return fail(err, status, state, e.what());
 }
 

@@ -548,7 +548,7 @@ std::vector<std::string> PluginHost::subscribers_of(const std::string& type) con
   return names;
 }
 
-events::DeliveryOutcome PluginHost::deliver(const std::string& subscriber, pqxx::work& tx,
+events::DeliveryOutcome PluginHost::deliver(const std::string& subscriber, pqxx::dbtransaction& tx,
                                             const std::string& tenant_id,
                                             const events::DeliveredEvent& event) {
   LoadedPlugin* plugin = find(subscriber);

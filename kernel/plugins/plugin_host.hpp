@@ -89,7 +89,7 @@ class PluginHost : public events::EventSink {
 
   // events::EventSink
   [[nodiscard]] std::vector<std::string> subscribers_of(const std::string& type) const override;
-  events::DeliveryOutcome deliver(const std::string& subscriber, pqxx::work& tx,
+  events::DeliveryOutcome deliver(const std::string& subscriber, pqxx::dbtransaction& tx,
                                   const std::string& tenant_id,
                                   const events::DeliveredEvent& event) override;
 

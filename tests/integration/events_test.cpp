@@ -83,7 +83,7 @@ class TestSink final : public fk::events::EventSink {
     return found == subscriptions.end() ? std::vector<std::string>{} : found->second;
   }
 
-  DeliveryOutcome deliver(const std::string& subscriber, pqxx::work& tx,
+  DeliveryOutcome deliver(const std::string& subscriber, pqxx::dbtransaction& tx,
                           const std::string& tenant_id, const DeliveredEvent& event) override {
     {
       std::lock_guard lock(mutex_);
