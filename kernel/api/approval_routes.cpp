@@ -105,6 +105,7 @@ Reply Pipeline::decide(RequestContext& context, bool approve) {
     if (!target) throw http::ApiError(410, "ACTION_GONE", "the approved action no longer exists");
     const Reply reply = target->handler(inner);
     tx.exec("RELEASE SAVEPOINT fk_approval");
+    for (auto& record : inner.deferred_audit_) context.deferred_audit_.push_back(std::move(record));
     outcome = {{"status", reply.status}, {"data", reply.data}};
   } catch (const http::ApiError& e) {
     tx.exec("ROLLBACK TO SAVEPOINT fk_approval");

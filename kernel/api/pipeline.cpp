@@ -335,13 +335,16 @@ http::Response Pipeline::dispatch(http::Request& request, const std::string& req
     return render(pending, request_id);
   }
   Reply reply = route.handler(context);
+  // Same transaction as the change: no change without its record, and no
+  // record of a change that rolled back. Last, because it holds the chain
+  // head; the handler's own records (a plugin's) go first, in one append.
+  auto records = std::move(context.deferred_audit_);
   if (changes_state(request.method)) {
-    // Same transaction as the change: no change without its record, and no
-    // record of a change that rolled back. Last, because it holds the chain head.
     const auto [actor_type, actor_id] = actor_of(principal);
-    audit::append(transaction.work(), request_record(request, request_id, route.path, actor_type,
-                                                     actor_id, "success", reply.status));
+    records.push_back(request_record(request, request_id, route.path, actor_type, actor_id,
+                                     "success", reply.status));
   }
+  audit::append_all(transaction.work(), records);
   transaction.commit();
   return render(reply, request_id);
 }

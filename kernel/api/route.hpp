@@ -4,6 +4,7 @@
 // and an open tenant transaction; they never authenticate, scope rows, audit
 // or build envelopes themselves (one place for each concern: pipeline.cpp).
 
+#include "audit/audit_record.hpp"
 #include "db/tenant_transaction.hpp"
 #include "http/request.hpp"
 
@@ -47,6 +48,10 @@ class RequestContext {
   // The request's tenant transaction; only for Scope::tenant routes.
   pqxx::dbtransaction& db();
 
+  // An audit record to append with the request's own, just before commit
+  // (plugins' business records: the chain head is locked once, briefly).
+  void defer_audit(audit::AuditRecord record) { deferred_audit_.push_back(std::move(record)); }
+
   // The body as JSON: 415 unless Content-Type is application/json,
   // 400 INVALID_JSON if empty or malformed (never a 500).
   [[nodiscard]] nlohmann::json json_body() const;
@@ -62,6 +67,7 @@ class RequestContext {
   std::string api_key_id_;
   std::set<std::string> permissions_;
   db::TenantTransaction* transaction_ = nullptr;
+  std::vector<audit::AuditRecord> deferred_audit_;
 };
 
 struct Reply {

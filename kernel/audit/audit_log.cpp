@@ -33,12 +33,15 @@ StoredRecord read_record(const pqxx::row& row) {
   return stored;
 }
 
-AppendResult append(pqxx::transaction_base& tx, const AuditRecord& record) {
-  validate(record);
-  // Two round trips. First, lock this chain's head and read it: the upsert
-  // creates the head on the chain's first append (concurrent first appends
-  // are safe) and, either way, holds its row lock until the transaction ends,
-  // so appends serialize per chain only.
+std::vector<AppendResult> append_all(pqxx::transaction_base& tx,
+                                     const std::vector<AuditRecord>& records) {
+  std::vector<AppendResult> results;
+  if (records.empty()) return results;
+  for (const auto& record : records) validate(record);
+  // Two round trips for any number of records. First, lock this chain's head
+  // and read it: the upsert creates the head on the chain's first append
+  // (concurrent first appends are safe) and, either way, holds its row lock
+  // until the transaction ends, so appends serialize per chain only.
   pqxx::result head;
   try {
     head = tx.exec_params(
@@ -57,25 +60,49 @@ AppendResult append(pqxx::transaction_base& tx, const AuditRecord& record) {
 
   StoredRecord stored;
   stored.tenant_id = head[0][0].as<std::string>();
-  stored.record = record;
-  stored.seq = head[0][1].as<std::int64_t>() + 1;
-  stored.prev_hash = head[0][2].as<std::string>();
-  stored.occurred_at_us = now_microseconds();
-  stored.hash = record_hash(stored);
-  const auto occurred_at = format_timestamp(stored.occurred_at_us);
+  stored.seq = head[0][1].as<std::int64_t>();
+  stored.hash = head[0][2].as<std::string>();
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& record : records) {
+    stored.record = record;
+    stored.seq += 1;
+    stored.prev_hash = stored.hash;
+    stored.occurred_at_us = now_microseconds();
+    stored.hash = record_hash(stored);
+    const auto occurred_at = format_timestamp(stored.occurred_at_us);
+    rows.push_back({{"seq", stored.seq},
+                    {"occurred_at", occurred_at},
+                    {"actor_type", record.actor_type},
+                    {"actor_id", record.actor_id},
+                    {"action", record.action},
+                    {"resource", record.resource},
+                    {"outcome", record.outcome},
+                    {"request_id", record.request_id},
+                    {"client_address", record.client_address},
+                    {"summary", record.summary},
+                    {"prev_hash", stored.prev_hash},
+                    {"hash", stored.hash}});
+    results.push_back({stored.seq, stored.hash, occurred_at});
+  }
 
-  // Second, the record and the new head in one statement.
+  // Second, the records and the new head in one statement.
   tx.exec_params(
       "WITH appended AS (INSERT INTO audit_log (tenant_id, seq, occurred_at, actor_type, "
       "actor_id, action, resource, outcome, request_id, client_address, summary, prev_hash, hash) "
-      "VALUES ($1::uuid, $2, $3::timestamptz, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13) "
-      "RETURNING tenant_id) "
-      "UPDATE audit_chain_heads SET seq = $2, hash = $13 "
-      "WHERE tenant_id = (SELECT tenant_id FROM appended)",
-      stored.tenant_id, stored.seq, occurred_at, record.actor_type, record.actor_id, record.action,
-      record.resource, record.outcome, record.request_id, record.client_address,
-      record.summary.dump(), stored.prev_hash, stored.hash);
-  return {stored.seq, stored.hash, occurred_at};
+      "SELECT $1::uuid, r.seq, r.occurred_at, r.actor_type, r.actor_id, r.action, r.resource, "
+      "r.outcome, r.request_id, r.client_address, r.summary, r.prev_hash, r.hash "
+      "FROM jsonb_to_recordset($2::jsonb) AS r(seq bigint, occurred_at timestamptz, "
+      "actor_type text, actor_id text, action text, resource text, outcome text, "
+      "request_id text, client_address text, summary jsonb, prev_hash text, hash text) "
+      "RETURNING seq) "
+      "UPDATE audit_chain_heads SET seq = $3, hash = $4 "
+      "WHERE tenant_id = $1::uuid AND (SELECT count(*) FROM appended) = $5",
+      stored.tenant_id, rows.dump(), stored.seq, stored.hash, records.size());
+  return results;
+}
+
+AppendResult append(pqxx::transaction_base& tx, const AuditRecord& record) {
+  return append_all(tx, {record}).front();
 }
 
 AppendResult append_standalone(db::ConnectionPool& pool, const std::string& tenant_id,

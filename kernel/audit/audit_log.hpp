@@ -29,6 +29,10 @@ struct AppendResult {
 // Needs READ COMMITTED (the default); throws std::invalid_argument for a
 // record validate() refuses and std::logic_error when no tenant is set.
 AppendResult append(pqxx::transaction_base& tx, const AuditRecord& record);
+// The same for several records, in order, in two round trips whatever their
+// number (the chain head is locked once).
+std::vector<AppendResult> append_all(pqxx::transaction_base& tx,
+                                     const std::vector<AuditRecord>& records);
 
 // The same, in a transaction of its own that commits at once: for events
 // whose request transaction rolls back or never existed (denials, failed

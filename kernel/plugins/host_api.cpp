@@ -1,6 +1,7 @@
 #include "plugins/host_api.hpp"
 
 #include "audit/audit_log.hpp"
+#include "audit/canonical.hpp"
 #include "identity/secure_random.hpp"
 #include "keys/errors.hpp"
 #include "keys/tenant_keys.hpp"
@@ -541,19 +542,15 @@ fk_status audit_record(fk_txn* txn, const fk_audit_entry* entry, fk_error* err) 
       }
     }
     record.summary["plugin"] = plugin;
-    std::lock_guard lock(txn->slot->mutex);
-    if (txn->slot->work == nullptr) {
-      return fail(err, FK_ERR_TIMEOUT, "DEADLINE_EXCEEDED", "the call's deadline has passed");
-    }
     try {
-      audit::append(*txn->slot->work, record);
-      return FK_OK;
+      audit::validate(record);
     } catch (const std::invalid_argument& e) {
       return fail(err, FK_ERR_INVALID_ARGUMENT, "INVALID_RECORD", e.what());
-    } catch (const pqxx::sql_error& e) {
-      txn->slot->failed = true;
-      return db_error(err, e);
     }
+    if (txn->audit_records == nullptr) return FK_ERR_INTERNAL;
+    std::lock_guard owned(txn->owned_mutex);
+    txn->audit_records->push_back(std::move(record));
+    return FK_OK;
   });
 }
 

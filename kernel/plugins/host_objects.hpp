@@ -5,6 +5,7 @@
 // one plugin callback; it is shared with the executor thread running the
 // callback, so nothing a late (abandoned) callback touches is freed under it.
 
+#include "audit/audit_record.hpp"
 #include "plugins/transaction_slot.hpp"
 
 #include <finkernel/fk_plugin.h>
@@ -81,6 +82,10 @@ struct fk_txn {
   fk_tenant_ctx* ctx = nullptr;
   fk::plugins::PluginHost* host = nullptr;
   int call_depth = 0;
+  // Audit records the plugin wrote, appended by the kernel just before the
+  // transaction commits (the chain head is then locked only briefly, and
+  // once for all of them). Points into the root frame of a call chain.
+  std::vector<fk::audit::AuditRecord>* audit_records = nullptr;
   // Results the plugin has not freed yet, and replies of calls into other
   // plugins: both live until the callback returns.
   std::mutex owned_mutex;
@@ -100,6 +105,7 @@ struct CallFrame {
   fk_response response;
   fk_tenant_ctx ctx;
   fk_txn txn;
+  std::vector<audit::AuditRecord> audit_records;  // of this call chain
 };
 
 }  // namespace fk::plugins

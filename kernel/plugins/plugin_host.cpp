@@ -1,5 +1,6 @@
 #include "plugins/plugin_host.hpp"
 
+#include "audit/audit_log.hpp"
 #include "db/migrator.hpp"
 #include "events/outbox.hpp"
 #include "http/api_error.hpp"
@@ -52,6 +53,7 @@ auto with_work(fk_txn& txn, Body&& body) {
 void link(CallFrame& frame, LoadedPlugin& plugin, PluginHost& host,
           std::shared_ptr<TransactionSlot> slot) {
   frame.txn.slot = std::move(slot);
+  frame.txn.audit_records = &frame.audit_records;
   frame.txn.plugin = &plugin;
   frame.txn.ctx = &frame.ctx;
   frame.txn.host = &host;
@@ -395,6 +397,7 @@ api::Reply PluginHost::handle_request(LoadedPlugin& plugin, const ManifestRoute&
   if (status != FK_OK || response.status >= 400) {
     throw plugin_error(plugin, status, response, context.request_id());
   }
+  for (auto& record : frame->audit_records) context.defer_audit(std::move(record));
   api::Reply reply;
   reply.status = response.status;
   if (!response.raw_content_type.empty()) {
@@ -494,6 +497,7 @@ fk_status PluginHost::call(fk_txn& txn, std::string_view plugin_name, std::strin
   CallFrame frame;
   frame.ctx = *txn.ctx;
   link(frame, *target, *this, txn.slot);
+  frame.txn.audit_records = txn.audit_records;  // one list per call chain
   frame.txn.call_depth = txn.call_depth + 1;
   try {
     const auto state = ready_for_tenant(*target, frame.txn);
@@ -605,6 +609,13 @@ events::DeliveryOutcome PluginHost::deliver(const std::string& subscriber, pqxx:
   if (status == FK_OK && frame->txn.slot->failed) return {false, "a statement failed"};
   if (status != FK_OK) {
     return {false, std::string("handle_event returned ") + error_code_of(status)};
+  }
+  if (!frame->audit_records.empty()) {
+    try {
+      audit::append_all(tx, frame->audit_records);
+    } catch (const std::exception& e) {
+      return {false, std::string("audit append failed: ") + e.what()};
+    }
   }
   return {true, ""};
 }
