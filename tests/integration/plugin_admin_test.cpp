@@ -212,6 +212,10 @@ TEST_CASE("finkernel plugin list, enable and disable", "[plugins]") {
   REQUIRE(enabled.exit_code == 0);
   auto now_on = fk::test::run_finkernel(with_db({"plugin", "list", "--tenant", tenant}));
   CHECK(now_on.out.find("  enabled for " + tenant) != std::string::npos);
+  auto configured = fk::test::run_finkernel(
+      with_db({"plugin", "configure", "peer", "--tenant", tenant, "--json", "{\"nope\": 1}"}));
+  CHECK(configured.exit_code == 1);  // peer declares no settings
+  CHECK(configured.out.find("nope") != std::string::npos);
   auto disabled =
       fk::test::run_finkernel(with_db({"plugin", "disable", "peer", "--tenant", tenant}));
   REQUIRE(disabled.exit_code == 0);

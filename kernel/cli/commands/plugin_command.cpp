@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include "app/database_setup.hpp"
@@ -178,6 +179,33 @@ int set_enabled(const std::vector<std::string>& args, bool enable) {
   return 0;
 }
 
+// The tenant's configuration values, validated against the manifest's schema.
+int configure(const std::vector<std::string>& args) {
+  auto valued = kDatabaseOptions;
+  valued.insert("tenant");
+  valued.insert("json");
+  const auto arguments = parse_arguments(args, valued, {});
+  if (arguments.positional.size() != 1) throw UsageError("give exactly one plugin name");
+  const auto tenant = required(arguments, "tenant");
+  const auto values = nlohmann::json::parse(required(arguments, "json"), nullptr, false);
+  if (!values.is_object()) throw UsageError("--json must be a JSON object of settings");
+  const auto config = load_effective_config(arguments);
+  const auto dir = std::filesystem::path(config.plugins.dir) / arguments.positional[0];
+  if (!std::filesystem::is_directory(dir)) {
+    throw UsageError("no plugin package " + dir.string() + " (plugins.dir)");
+  }
+  const auto manifest = plugins::load_manifest(dir);
+  const auto database = app::open_database(config);
+  const auto* user = ::getpwuid(::geteuid());
+  const std::string actor =
+      "cli:" + (user != nullptr ? std::string(user->pw_name) : std::to_string(::geteuid()));
+  const auto tenant_id = plugins::set_plugin_config(database.owner_url, tenant, manifest, values,
+                                                    {"system", actor, ""});
+  std::cout << "plugin " << manifest.name << " configured for tenant " << tenant_id << ": "
+            << plugins::effective_config(manifest, nlohmann::json::object(), values).dump() << "\n";
+  return 0;
+}
+
 int enable(const std::vector<std::string>& args) {
   return set_enabled(args, true);
 }
@@ -211,6 +239,11 @@ const Subcommand kSubcommands[] = {
      "enable NAME --tenant TENANT [--config FILE]\n"
      "      turn the plugin on for a tenant (audited in the tenant's chain)",
      enable},
+    {"configure",
+     "configure NAME --tenant TENANT --json '{\"key\": value}' [--config FILE]\n"
+     "      set the tenant's values, checked against the manifest's schema (audited:\n"
+     "      the keys, not the values)",
+     configure},
     {"disable",
      "disable NAME --tenant TENANT [--config FILE]\n"
      "      turn it off: the tenant's requests to its routes get 404 (audited)",
