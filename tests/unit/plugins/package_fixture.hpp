@@ -54,9 +54,11 @@ inline std::filesystem::path make_hello_package(const std::filesystem::path& roo
   for (const auto& migration : std::filesystem::directory_iterator(example / "migrations")) {
     write_text(dir / "migrations" / migration.path().filename(), read_text(migration.path()));
   }
-  write_text(dir / "hello.so", std::string("\x7f"
-                                           "ELF fake plugin bytes\0\1\2",
-                                           27));
+  // Not a real library: bytes with a NUL inside, to show nothing stops at it.
+  static constexpr char kFakeLibrary[] =
+      "\x7f"
+      "ELF fake plugin bytes\0\1\2";
+  write_text(dir / "hello.so", std::string(kFakeLibrary, sizeof kFakeLibrary - 1));
   return dir;
 }
 
