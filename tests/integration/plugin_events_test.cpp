@@ -5,6 +5,7 @@
 
 #include "events/dead_letters.hpp"
 #include "plugins/plugin_admin.hpp"
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/subprocess.hpp"
 #include "support/test_database.hpp"
@@ -20,7 +21,9 @@
 #include <thread>
 
 namespace fs = std::filesystem;
+using fk::test::eventually;
 using fk::test::http_call;
+using fk::test::tenant_query;
 using fk::test::TestDatabase;
 using fk::test::TestKernel;
 
@@ -46,15 +49,6 @@ void enable_both(const fs::path& dir, const std::string& tenant) {
   (void)dir;
 }
 
-pqxx::result tenant_query(const std::string& tenant, const std::string& sql) {
-  pqxx::connection connection(TestDatabase::instance().owner_url());
-  pqxx::work tx(connection);
-  tx.exec_params("SELECT set_config('fk.tenant_id', $1, true)", tenant);
-  auto rows = tx.exec(sql);
-  tx.commit();
-  return rows;
-}
-
 std::string delivery_states(const std::string& tenant, const std::string& item) {
   const auto rows =
       tenant_query(tenant,
@@ -68,16 +62,6 @@ std::string delivery_states(const std::string& tenant, const std::string& item) 
 int deliveries_seen(const std::string& tenant, const std::string& item) {
   return tenant_query(tenant, "SELECT deliveries FROM probe_items WHERE id = '" + item + "'")[0][0]
       .as<int>();
-}
-
-template <class Condition>
-bool eventually(Condition condition, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return condition();
 }
 
 fk::test::HttpReply post_item(uint16_t port, const std::string& tenant, const std::string& body) {

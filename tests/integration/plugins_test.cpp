@@ -8,6 +8,7 @@
 #include "plugins/plugin_admin.hpp"
 #include "plugins/plugin_host.hpp"
 #include "plugins/sql_guard.hpp"
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/test_database.hpp"
 #include "support/test_kernel.hpp"
@@ -21,7 +22,9 @@
 #include <thread>
 
 namespace fs = std::filesystem;
+using fk::test::eventually;
 using fk::test::http_call;
+using fk::test::tenant_query;
 using fk::test::TestDatabase;
 using fk::test::TestKernel;
 
@@ -74,26 +77,6 @@ fk::test::HttpReply as_tenant(TestKernel& kernel, const std::string& tenant,
   std::map<std::string, std::string> headers = {{"X-Tenant-Id", tenant}, {"X-Probe", "1"}};
   if (!body.empty()) headers["Content-Type"] = "application/json";
   return http_call(kernel.port(), method, target, headers, body);
-}
-
-// Runs `sql` as the owner with the tenant set (RLS still applies).
-pqxx::result tenant_query(const std::string& tenant, const std::string& sql) {
-  pqxx::connection connection(TestDatabase::instance().owner_url());
-  pqxx::work tx(connection);
-  tx.exec_params("SELECT set_config('fk.tenant_id', $1, true)", tenant);
-  auto rows = tx.exec(sql);
-  tx.commit();
-  return rows;
-}
-
-template <class Condition>
-bool eventually(Condition condition, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return condition();
 }
 
 }  // namespace

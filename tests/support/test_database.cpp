@@ -56,4 +56,13 @@ std::string create_tenant(const std::string& prefix) {
   return tenancy::TenantAdmin(TestDatabase::instance().owner_url()).create(slug, "Test " + slug).id;
 }
 
+pqxx::result tenant_query(const std::string& tenant, const std::string& sql) {
+  pqxx::connection connection(TestDatabase::instance().owner_url());
+  pqxx::work tx(connection);
+  tx.exec_params("SELECT set_config('fk.tenant_id', $1, true)", tenant);
+  auto rows = tx.exec(sql);
+  tx.commit();
+  return rows;
+}
+
 }  // namespace fk::test

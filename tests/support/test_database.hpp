@@ -6,6 +6,8 @@
 
 #include "db/embedded_cluster.hpp"
 
+#include <pqxx/pqxx>
+
 #include <string>
 
 namespace fk::test {
@@ -31,5 +33,9 @@ class TestDatabase {
 
 // Creates an active tenant with a unique slug derived from `prefix`; returns its id.
 std::string create_tenant(const std::string& prefix);
+
+// Runs `sql` as the owner role with fk.tenant_id = `tenant` and commits
+// (row-level security still confines it to the tenant).
+pqxx::result tenant_query(const std::string& tenant, const std::string& sql);
 
 }  // namespace fk::test

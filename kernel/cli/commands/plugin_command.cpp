@@ -9,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <set>
 
 #include "app/database_setup.hpp"
 #include "cli/commands/arguments.hpp"
@@ -156,10 +157,22 @@ int list(const std::vector<std::string>& args) {
   return 0;
 }
 
-int set_enabled(const std::vector<std::string>& args, bool enable) {
+// What `enable`, `disable` and `configure` act on: one installed package,
+// one tenant, the database, and who is acting (for the audit record).
+struct TenantPluginChange {
+  Arguments arguments;
+  std::string tenant;
+  plugins::PluginManifest manifest;
+  app::Database database;
+  plugins::PluginAdminActor actor;
+};
+
+TenantPluginChange tenant_plugin_change(const std::vector<std::string>& args,
+                                        std::set<std::string> extra_options = {}) {
   auto valued = kDatabaseOptions;
   valued.insert("tenant");
-  const auto arguments = parse_arguments(args, valued, {});
+  valued.insert(extra_options.begin(), extra_options.end());
+  auto arguments = parse_arguments(args, valued, {});
   if (arguments.positional.size() != 1) throw UsageError("give exactly one plugin name");
   const auto tenant = required(arguments, "tenant");
   const auto config = load_effective_config(arguments);
@@ -167,42 +180,37 @@ int set_enabled(const std::vector<std::string>& args, bool enable) {
   if (!std::filesystem::is_directory(dir)) {
     throw UsageError("no plugin package " + dir.string() + " (plugins.dir)");
   }
-  const auto manifest = plugins::load_manifest(dir);
-  const auto database = app::open_database(config);
+  auto manifest = plugins::load_manifest(dir);
   const auto* user = ::getpwuid(::geteuid());
   const std::string actor =
       "cli:" + (user != nullptr ? std::string(user->pw_name) : std::to_string(::geteuid()));
-  const auto tenant_id = plugins::set_plugin_enabled(database.owner_url, tenant, manifest, enable,
-                                                     {"system", actor, ""});
-  std::cout << "plugin " << manifest.name << (enable ? " enabled" : " disabled") << " for tenant "
-            << tenant_id << " (running kernels notice within tenancy.status_cache_ttl_ms)\n";
+  return {std::move(arguments),
+          tenant,
+          std::move(manifest),
+          app::open_database(config),
+          {"system", actor, ""}};
+}
+
+int set_enabled(const std::vector<std::string>& args, bool enable) {
+  const auto change = tenant_plugin_change(args);
+  const auto tenant_id = plugins::set_plugin_enabled(change.database.owner_url, change.tenant,
+                                                     change.manifest, enable, change.actor);
+  std::cout << "plugin " << change.manifest.name << (enable ? " enabled" : " disabled")
+            << " for tenant " << tenant_id
+            << " (running kernels notice within tenancy.status_cache_ttl_ms)\n";
   return 0;
 }
 
 // The tenant's configuration values, validated against the manifest's schema.
 int configure(const std::vector<std::string>& args) {
-  auto valued = kDatabaseOptions;
-  valued.insert("tenant");
-  valued.insert("json");
-  const auto arguments = parse_arguments(args, valued, {});
-  if (arguments.positional.size() != 1) throw UsageError("give exactly one plugin name");
-  const auto tenant = required(arguments, "tenant");
-  const auto values = nlohmann::json::parse(required(arguments, "json"), nullptr, false);
+  const auto change = tenant_plugin_change(args, {"json"});
+  const auto values = nlohmann::json::parse(required(change.arguments, "json"), nullptr, false);
   if (!values.is_object()) throw UsageError("--json must be a JSON object of settings");
-  const auto config = load_effective_config(arguments);
-  const auto dir = std::filesystem::path(config.plugins.dir) / arguments.positional[0];
-  if (!std::filesystem::is_directory(dir)) {
-    throw UsageError("no plugin package " + dir.string() + " (plugins.dir)");
-  }
-  const auto manifest = plugins::load_manifest(dir);
-  const auto database = app::open_database(config);
-  const auto* user = ::getpwuid(::geteuid());
-  const std::string actor =
-      "cli:" + (user != nullptr ? std::string(user->pw_name) : std::to_string(::geteuid()));
-  const auto tenant_id = plugins::set_plugin_config(database.owner_url, tenant, manifest, values,
-                                                    {"system", actor, ""});
-  std::cout << "plugin " << manifest.name << " configured for tenant " << tenant_id << ": "
-            << plugins::effective_config(manifest, nlohmann::json::object(), values).dump() << "\n";
+  const auto tenant_id = plugins::set_plugin_config(change.database.owner_url, change.tenant,
+                                                    change.manifest, values, change.actor);
+  std::cout << "plugin " << change.manifest.name << " configured for tenant " << tenant_id << ": "
+            << plugins::effective_config(change.manifest, nlohmann::json::object(), values).dump()
+            << "\n";
   return 0;
 }
 
