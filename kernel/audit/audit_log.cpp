@@ -38,24 +38,30 @@ std::vector<AppendResult> append_all(pqxx::transaction_base& tx,
   std::vector<AppendResult> results;
   if (records.empty()) return results;
   for (const auto& record : records) validate(record);
-  // Two round trips for any number of records. First, lock this chain's head
-  // and read it: the upsert creates the head on the chain's first append
-  // (concurrent first appends are safe) and, either way, holds its row lock
-  // until the transaction ends, so appends serialize per chain only.
-  pqxx::result head;
-  try {
-    head = tx.exec_params(
-        "INSERT INTO audit_chain_heads AS h (tenant_id, seq, hash) "
-        "VALUES (fk_current_tenant(), 0, $1) "
-        "ON CONFLICT (tenant_id) DO UPDATE SET seq = h.seq "
-        "RETURNING h.tenant_id::text, h.seq, h.hash",
-        kGenesisHash);
-  } catch (const pqxx::insufficient_privilege&) {
-    // fk.tenant_id is not set (the row-level check refuses the head): a
-    // programming error, not a database failure.
-    throw std::logic_error("audit append outside a tenant transaction");
-  } catch (const pqxx::not_null_violation&) {
-    throw std::logic_error("audit append outside a tenant transaction");
+  // Two round trips for any number of records. First, lock this chain's
+  // head and read it; the lock is held until the transaction ends, so
+  // appends serialize per chain only. (A plain SELECT ... FOR UPDATE: an
+  // upsert would write a second row version of the head on every append.)
+  const auto lock_head = [&tx] {
+    return tx.exec(
+        "SELECT tenant_id::text, seq, hash FROM audit_chain_heads "
+        "WHERE tenant_id = fk_current_tenant() FOR UPDATE");
+  };
+  pqxx::result head = lock_head();
+  if (head.empty()) {
+    // The chain's first append (ON CONFLICT makes concurrent first appends
+    // safe), or no tenant is set, which the row-level check refuses.
+    try {
+      tx.exec_params(
+          "INSERT INTO audit_chain_heads (tenant_id, seq, hash) "
+          "VALUES (fk_current_tenant(), 0, $1) ON CONFLICT (tenant_id) DO NOTHING",
+          kGenesisHash);
+    } catch (const pqxx::insufficient_privilege&) {
+      throw std::logic_error("audit append outside a tenant transaction");
+    } catch (const pqxx::not_null_violation&) {
+      throw std::logic_error("audit append outside a tenant transaction");
+    }
+    head = lock_head();
   }
 
   StoredRecord stored;
