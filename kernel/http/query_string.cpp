@@ -47,4 +47,11 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
   return pairs;
 }
 
+std::optional<std::string> query_value(std::string_view query, std::string_view name) {
+  for (auto& [key, value] : parse_query(query)) {
+    if (key == name) return std::move(value);
+  }
+  return std::nullopt;
+}
+
 }  // namespace fk::http

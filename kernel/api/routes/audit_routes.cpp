@@ -2,46 +2,16 @@
 #include "audit/audit_log.hpp"
 #include "audit/audit_record.hpp"
 #include "http/api_error.hpp"
+#include "http/query_string.hpp"
 
 #include <pqxx/pqxx>
 
-#include <cctype>
 #include <map>
 #include <optional>
 
 namespace fk::api {
 
 namespace {
-
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() &&
-        std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += text[i] == '+' ? ' ' : text[i];
-    }
-  }
-  return out;
-}
-
-std::map<std::string, std::string> query_parameters(std::string_view query) {
-  std::map<std::string, std::string> parameters;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const auto pair = query.substr(0, amp);
-    const auto equals = pair.find('=');
-    if (equals != std::string_view::npos) {
-      parameters[percent_decode(pair.substr(0, equals))] = percent_decode(pair.substr(equals + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return parameters;
-}
 
 nlohmann::json to_json(const audit::StoredRecord& stored) {
   const auto& record = stored.record;
@@ -61,7 +31,10 @@ nlohmann::json to_json(const audit::StoredRecord& stored) {
 // One page of the chain `tx` is scoped to, filtered by the query string
 // (from, to, actorType, actorId, action; after, limit).
 Reply list_page(pqxx::transaction_base& tx, const RequestContext& context) {
-  const auto parameters = query_parameters(context.request().query);
+  std::map<std::string, std::string> parameters;  // a repeated name: the last value counts
+  for (auto& [name, value] : http::parse_query(context.request().query)) {
+    parameters[name] = std::move(value);
+  }
   const auto get = [&](const char* name) -> std::optional<std::string> {
     const auto found = parameters.find(name);
     if (found == parameters.end() || found->second.empty()) return std::nullopt;

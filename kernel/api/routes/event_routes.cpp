@@ -10,6 +10,7 @@
 #include "db/tenant_transaction.hpp"
 #include "events/dead_letters.hpp"
 #include "http/api_error.hpp"
+#include "http/query_string.hpp"
 #include "tenancy/tenant_admin.hpp"
 
 #include <nlohmann/json.hpp>
@@ -37,22 +38,6 @@ std::string resolve_tenant(const std::string& owner_url, const std::string& id_o
   }
 }
 
-// The value of `name` in a query string (no percent-decoding: the values
-// this route accepts are digits, ':' and subscriber names).
-std::optional<std::string_view> query_value(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const auto pair = query.substr(0, amp);
-    const auto equals = pair.find('=');
-    if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
-      return pair.substr(equals + 1);
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
-}
-
 long long parse_number(std::string_view text, const char* parameter) {
   long long value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -65,10 +50,10 @@ long long parse_number(std::string_view text, const char* parameter) {
 }
 
 // `after` is "<seq>:<subscriber>", the nextCursor of the previous page.
-std::optional<DeadLetterCursor> parse_cursor(std::optional<std::string_view> text) {
+std::optional<DeadLetterCursor> parse_cursor(const std::optional<std::string>& text) {
   if (!text || text->empty()) return std::nullopt;
   const auto colon = text->find(':');
-  if (colon == std::string_view::npos || colon + 1 == text->size()) {
+  if (colon == std::string::npos || colon + 1 == text->size()) {
     throw http::ApiError(400, "INVALID_ARGUMENT", "after must be <seq>:<subscriber>",
                          {{"parameter", "after"}});
   }
@@ -123,10 +108,10 @@ std::vector<Route> event_admin_routes(EventAdmin dependencies) {
       "platform:events.read", [dependencies](RequestContext& context) {
         const auto tenant_id = resolve_tenant(dependencies.owner_url, context.param("id"));
         const auto& query = context.request().query;
-        const auto limit_text = query_value(query, "limit");
+        const auto limit_text = http::query_value(query, "limit");
         const auto limit =
             limit_text ? static_cast<std::size_t>(parse_number(*limit_text, "limit")) : 50;
-        const auto after = parse_cursor(query_value(query, "after"));
+        const auto after = parse_cursor(http::query_value(query, "after"));
         db::TenantTransaction tx(dependencies.pool, tenant_id);
         const auto letters = list_dead_letters(tx.work(), limit, after);
         tx.commit();
