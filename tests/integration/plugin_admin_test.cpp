@@ -89,17 +89,17 @@ TEST_CASE("plugin administration, RBAC on plugin routes, identity in plugin call
 
   const std::string suffix = std::to_string(getpid());
   fk::auth::create_platform_admin(owner, kernel.app().auth().policy(), *kernel.app().rbac(),
-                                  "root-" + suffix + "@platform.example", kPassword,
+                                  "plugin-root-" + suffix + "@platform.example", kPassword,
                                   {"platform-admin"});
   fk::auth::create_platform_admin(owner, kernel.app().auth().policy(), *kernel.app().rbac(),
-                                  "aud-" + suffix + "@platform.example", kPassword,
+                                  "plugin-auditor-" + suffix + "@platform.example", kPassword,
                                   {"platform-auditor"});
-  const auto admin =
-      access_token(port, "/v1/platform/auth/login",
-                   {{"email", "root-" + suffix + "@platform.example"}, {"password", kPassword}});
-  const auto auditor =
-      access_token(port, "/v1/platform/auth/login",
-                   {{"email", "aud-" + suffix + "@platform.example"}, {"password", kPassword}});
+  const auto admin = access_token(
+      port, "/v1/platform/auth/login",
+      {{"email", "plugin-root-" + suffix + "@platform.example"}, {"password", kPassword}});
+  const auto auditor = access_token(
+      port, "/v1/platform/auth/login",
+      {{"email", "plugin-auditor-" + suffix + "@platform.example"}, {"password", kPassword}});
 
   // Load status, readable by auditors; changes only by administrators.
   auto listed = http_call(port, "GET", "/v1/platform/plugins", bearer(auditor));
