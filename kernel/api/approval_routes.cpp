@@ -106,6 +106,7 @@ Reply Pipeline::decide(RequestContext& context, bool approve) {
     const Reply reply = target->handler(inner);
     tx.exec("RELEASE SAVEPOINT fk_approval");
     for (auto& record : inner.deferred_audit_) context.deferred_audit_.push_back(std::move(record));
+    for (auto& event : inner.deferred_events_) context.deferred_events_.push_back(std::move(event));
     outcome = {{"status", reply.status}, {"data", reply.data}};
   } catch (const http::ApiError& e) {
     tx.exec("ROLLBACK TO SAVEPOINT fk_approval");

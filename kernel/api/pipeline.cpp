@@ -344,8 +344,12 @@ http::Response Pipeline::dispatch(http::Request& request, const std::string& req
     records.push_back(request_record(request, request_id, route.path, actor_type, actor_id,
                                      "success", reply.status));
   }
-  audit::append_all(transaction.work(), records);
-  transaction.commit();
+  std::vector<db::Statement> last;
+  if (!context.deferred_events_.empty()) {
+    last.push_back(events::publish_statement(context.tenant_id_, context.deferred_events_));
+  }
+  if (!records.empty()) last.push_back(audit::append_statement(records));
+  transaction.commit(last);
   return render(reply, request_id);
 }
 

@@ -6,6 +6,7 @@
 
 #include "audit/audit_record.hpp"
 #include "db/tenant_transaction.hpp"
+#include "events/outbox.hpp"
 #include "http/request.hpp"
 
 #include <nlohmann/json.hpp>
@@ -51,6 +52,7 @@ class RequestContext {
   // An audit record to append with the request's own, just before commit
   // (plugins' business records: the chain head is locked once, briefly).
   void defer_audit(audit::AuditRecord record) { deferred_audit_.push_back(std::move(record)); }
+  void defer_event(events::OutgoingEvent event) { deferred_events_.push_back(std::move(event)); }
 
   // The body as JSON: 415 unless Content-Type is application/json,
   // 400 INVALID_JSON if empty or malformed (never a 500).
@@ -68,6 +70,7 @@ class RequestContext {
   std::set<std::string> permissions_;
   db::TenantTransaction* transaction_ = nullptr;
   std::vector<audit::AuditRecord> deferred_audit_;
+  std::vector<events::OutgoingEvent> deferred_events_;
 };
 
 struct Reply {

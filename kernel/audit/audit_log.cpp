@@ -1,6 +1,7 @@
 #include "audit/audit_log.hpp"
 
 #include "audit/canonical.hpp"
+#include "db/prepared.hpp"
 #include "db/tenant_transaction.hpp"
 
 #include <algorithm>
@@ -33,51 +34,13 @@ StoredRecord read_record(const pqxx::row& row) {
   return stored;
 }
 
-std::vector<AppendResult> append_all(pqxx::transaction_base& tx,
-                                     const std::vector<AuditRecord>& records) {
-  std::vector<AppendResult> results;
-  if (records.empty()) return results;
-  for (const auto& record : records) validate(record);
-  // Two round trips for any number of records. First, lock this chain's
-  // head and read it; the lock is held until the transaction ends, so
-  // appends serialize per chain only. (A plain SELECT ... FOR UPDATE: an
-  // upsert would write a second row version of the head on every append.)
-  const auto lock_head = [&tx] {
-    return tx.exec(
-        "SELECT tenant_id::text, seq, hash FROM audit_chain_heads "
-        "WHERE tenant_id = fk_current_tenant() FOR UPDATE");
-  };
-  pqxx::result head = lock_head();
-  if (head.empty()) {
-    // The chain's first append (ON CONFLICT makes concurrent first appends
-    // safe), or no tenant is set, which the row-level check refuses.
-    try {
-      tx.exec_params(
-          "INSERT INTO audit_chain_heads (tenant_id, seq, hash) "
-          "VALUES (fk_current_tenant(), 0, $1) ON CONFLICT (tenant_id) DO NOTHING",
-          kGenesisHash);
-    } catch (const pqxx::insufficient_privilege&) {
-      throw std::logic_error("audit append outside a tenant transaction");
-    } catch (const pqxx::not_null_violation&) {
-      throw std::logic_error("audit append outside a tenant transaction");
-    }
-    head = lock_head();
-  }
-
-  StoredRecord stored;
-  stored.tenant_id = head[0][0].as<std::string>();
-  stored.seq = head[0][1].as<std::int64_t>();
-  stored.hash = head[0][2].as<std::string>();
+db::Statement append_statement(const std::vector<AuditRecord>& records) {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& record : records) {
-    stored.record = record;
-    stored.seq += 1;
-    stored.prev_hash = stored.hash;
-    stored.occurred_at_us = now_microseconds();
-    stored.hash = record_hash(stored);
-    const auto occurred_at = format_timestamp(stored.occurred_at_us);
-    rows.push_back({{"seq", stored.seq},
-                    {"occurred_at", occurred_at},
+    validate(record);
+    const auto occurred_at_us = now_microseconds();
+    rows.push_back({{"occurred_at", format_timestamp(occurred_at_us)},
+                    {"body", canonical_body(record, occurred_at_us)},
                     {"actor_type", record.actor_type},
                     {"actor_id", record.actor_id},
                     {"action", record.action},
@@ -85,25 +48,31 @@ std::vector<AppendResult> append_all(pqxx::transaction_base& tx,
                     {"outcome", record.outcome},
                     {"request_id", record.request_id},
                     {"client_address", record.client_address},
-                    {"summary", record.summary},
-                    {"prev_hash", stored.prev_hash},
-                    {"hash", stored.hash}});
-    results.push_back({stored.seq, stored.hash, occurred_at});
+                    {"summary", record.summary}});
   }
+  // fk_audit_append (migration 0010) locks the chain head, chains the
+  // hashes over the canonical text and moves the head: one statement.
+  return db::Statement{"SELECT appended_seq, appended_hash FROM fk_audit_append($1, $2, $3::jsonb)",
+                       {canonical_format(), kGenesisHash, rows.dump()}};
+}
 
-  // Second, the records and the new head in one statement.
-  tx.exec_params(
-      "WITH appended AS (INSERT INTO audit_log (tenant_id, seq, occurred_at, actor_type, "
-      "actor_id, action, resource, outcome, request_id, client_address, summary, prev_hash, hash) "
-      "SELECT $1::uuid, r.seq, r.occurred_at, r.actor_type, r.actor_id, r.action, r.resource, "
-      "r.outcome, r.request_id, r.client_address, r.summary, r.prev_hash, r.hash "
-      "FROM jsonb_to_recordset($2::jsonb) AS r(seq bigint, occurred_at timestamptz, "
-      "actor_type text, actor_id text, action text, resource text, outcome text, "
-      "request_id text, client_address text, summary jsonb, prev_hash text, hash text) "
-      "RETURNING seq) "
-      "UPDATE audit_chain_heads SET seq = $3, hash = $4 "
-      "WHERE tenant_id = $1::uuid AND (SELECT count(*) FROM appended) = $5",
-      stored.tenant_id, rows.dump(), stored.seq, stored.hash, records.size());
+std::vector<AppendResult> append_all(pqxx::transaction_base& tx,
+                                     const std::vector<AuditRecord>& records) {
+  std::vector<AppendResult> results;
+  if (records.empty()) return results;
+  const db::Statement statement = append_statement(records);
+  pqxx::result rows;
+  try {
+    rows = db::exec(tx, statement);
+  } catch (const pqxx::insufficient_privilege&) {
+    throw std::logic_error("audit append outside a tenant transaction");
+  }
+  const auto sent = nlohmann::json::parse(statement.params[2]);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto row = rows[static_cast<pqxx::result::size_type>(i)];
+    results.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>(),
+                       sent[i].at("occurred_at").get<std::string>()});
+  }
   return results;
 }
 

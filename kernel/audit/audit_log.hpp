@@ -5,6 +5,7 @@
 
 #include "audit/audit_record.hpp"
 #include "db/connection_pool.hpp"
+#include "db/statement.hpp"
 
 #include <pqxx/pqxx>
 
@@ -29,10 +30,14 @@ struct AppendResult {
 // Needs READ COMMITTED (the default); throws std::invalid_argument for a
 // record validate() refuses and std::logic_error when no tenant is set.
 AppendResult append(pqxx::transaction_base& tx, const AuditRecord& record);
-// The same for several records, in order, in two round trips whatever their
+// The same for several records, in order, in one statement whatever their
 // number (the chain head is locked once).
 std::vector<AppendResult> append_all(pqxx::transaction_base& tx,
                                      const std::vector<AuditRecord>& records);
+// That statement, to run later in the same transaction: a request's last
+// records go with its COMMIT (TenantTransaction::commit). Validates the
+// records now (std::invalid_argument); `records` must not be empty.
+db::Statement append_statement(const std::vector<AuditRecord>& records);
 
 // The same, in a transaction of its own that commits at once: for events
 // whose request transaction rolls back or never existed (denials, failed

@@ -80,15 +80,25 @@ void validate(const AuditRecord& record) {
   }
 }
 
-std::string canonical_record(const StoredRecord& stored) {
-  const auto& r = stored.record;
+std::string canonical_body(const AuditRecord& r, std::int64_t occurred_at_us) {
   // nlohmann objects keep keys sorted by byte order, and dump() is compact
   // with non-ASCII left as UTF-8: the rules docs/audit.md states.
-  return nlohmann::json::array({kRecordFormat, stored.tenant_id, stored.seq,
-                                format_timestamp(stored.occurred_at_us), r.actor_type, r.actor_id,
-                                r.action, r.resource, r.outcome, r.request_id, r.client_address,
-                                r.summary, stored.prev_hash})
-      .dump();
+  const auto text =
+      nlohmann::json::array({format_timestamp(occurred_at_us), r.actor_type, r.actor_id, r.action,
+                             r.resource, r.outcome, r.request_id, r.client_address, r.summary})
+          .dump();
+  return text.substr(1, text.size() - 2);
+}
+
+std::string canonical_format() {
+  return nlohmann::json(kRecordFormat).dump();
+}
+
+// A compact JSON array is "[" + its elements' texts joined by "," + "]".
+std::string canonical_record(const StoredRecord& stored) {
+  return "[" + canonical_format() + "," + nlohmann::json(stored.tenant_id).dump() + "," +
+         std::to_string(stored.seq) + "," + canonical_body(stored.record, stored.occurred_at_us) +
+         "," + nlohmann::json(stored.prev_hash).dump() + "]";
 }
 
 std::string record_hash(const StoredRecord& record) {

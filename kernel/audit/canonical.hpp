@@ -29,6 +29,12 @@ void validate(const AuditRecord& record);
 // The exact bytes hashed: ["fk-audit-v1",tenant,seq,occurred_at,actor_type,
 // actor_id,action,resource,outcome,request_id,client_address,summary,prev_hash].
 std::string canonical_record(const StoredRecord& record);
+// The middle of it, occurred_at through summary without brackets: what is
+// known before the chain head is locked. The database frames it with the
+// format, tenant, seq and prev_hash when it appends (fk_audit_append).
+std::string canonical_body(const AuditRecord& record, std::int64_t occurred_at_us);
+// The format tag as it appears in the canonical text (a JSON string).
+std::string canonical_format();
 // Lower-case hex SHA-256 of canonical_record(record).
 std::string record_hash(const StoredRecord& record);
 

@@ -1,5 +1,6 @@
 #include "auth/user_store.hpp"
 #include "common/split.hpp"
+#include "db/prepared.hpp"
 
 #include <pqxx/pqxx>
 
@@ -56,8 +57,11 @@ std::optional<UserRecord> find_user_by_email(pqxx::transaction_base& tx, const s
 }
 
 std::optional<UserRecord> find_user(pqxx::transaction_base& tx, const std::string& user_id) {
-  const auto rows = tx.exec_params(
-      std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = $1::uuid", user_id);
+  // Read on every authenticated request (immediate revocation): prepared,
+  // so it is planned once per connection.
+  static const std::string sql =
+      std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = $1::uuid";
+  const auto rows = db::exec_prepared_cached(tx, sql, {user_id.c_str()});
   if (rows.empty()) return std::nullopt;
   return from_row(rows[0]);
 }

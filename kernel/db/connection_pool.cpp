@@ -13,7 +13,7 @@ namespace {
 // An idle connection has nothing to read. If its socket is readable, the
 // server either closed it (restart, idle kill) or sent an unsolicited
 // error; either way it must not be reused. Costs a poll(), not a round trip.
-bool looks_healthy(pqxx::connection& connection) {
+bool looks_healthy(Connection& connection) {
   if (!connection.is_open()) return false;
   pollfd descriptor{connection.sock(), POLLIN, 0};
   const int ready = ::poll(&descriptor, 1, 0);
@@ -22,8 +22,7 @@ bool looks_healthy(pqxx::connection& connection) {
 
 }  // namespace
 
-PooledConnection::PooledConnection(ConnectionPool* pool,
-                                   std::unique_ptr<pqxx::connection> connection)
+PooledConnection::PooledConnection(ConnectionPool* pool, std::unique_ptr<Connection> connection)
     : pool_(pool), connection_(std::move(connection)) {}
 
 PooledConnection::PooledConnection(PooledConnection&& other) noexcept
@@ -68,7 +67,7 @@ PooledConnection ConnectionPool::acquire() {
   ++open_;  // reserve the slot, then connect without holding the lock
   lock.unlock();
   try {
-    return PooledConnection(this, std::make_unique<pqxx::connection>(url_));
+    return PooledConnection(this, std::make_unique<Connection>(url_));
   } catch (const std::exception& e) {
     lock.lock();
     --open_;
@@ -78,7 +77,7 @@ PooledConnection ConnectionPool::acquire() {
   }
 }
 
-void ConnectionPool::release(std::unique_ptr<pqxx::connection> connection, bool broken) noexcept {
+void ConnectionPool::release(std::unique_ptr<Connection> connection, bool broken) noexcept {
   std::lock_guard lock(mutex_);
   if (broken || !connection->is_open()) {
     --open_;

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include <pqxx/connection>
+#include "db/connection.hpp"
 
 namespace fk::db {
 
@@ -44,17 +44,17 @@ class PooledConnection {
   PooledConnection(const PooledConnection&) = delete;
   ~PooledConnection();
 
-  pqxx::connection& get() { return *connection_; }
-  pqxx::connection* operator->() { return connection_.get(); }
+  Connection& get() { return *connection_; }
+  Connection* operator->() { return connection_.get(); }
   // Tells the pool not to reuse this connection (it failed mid-use).
   void mark_broken() { broken_ = true; }
 
  private:
   friend class ConnectionPool;
-  PooledConnection(ConnectionPool* pool, std::unique_ptr<pqxx::connection> connection);
+  PooledConnection(ConnectionPool* pool, std::unique_ptr<Connection> connection);
 
   ConnectionPool* pool_;
-  std::unique_ptr<pqxx::connection> connection_;
+  std::unique_ptr<Connection> connection_;
   bool broken_ = false;
 };
 
@@ -71,14 +71,14 @@ class ConnectionPool {
 
  private:
   friend class PooledConnection;
-  void release(std::unique_ptr<pqxx::connection> connection, bool broken) noexcept;
+  void release(std::unique_ptr<Connection> connection, bool broken) noexcept;
 
   const std::string url_;
   const std::size_t size_;
   const std::chrono::milliseconds acquire_timeout_;
   mutable std::mutex mutex_;
   std::condition_variable available_;
-  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  std::vector<std::unique_ptr<Connection>> idle_;
   std::size_t open_ = 0;  // idle + in use + being opened
   std::uint64_t waits_ = 0;
   std::uint64_t timeouts_ = 0;

@@ -1,5 +1,7 @@
 #include "db/tenant_transaction.hpp"
 
+#include "db/pipelined_commit.hpp"
+
 #include <stdexcept>
 
 namespace fk::db {
@@ -17,9 +19,10 @@ bool canonical_uuid(const std::string& text) {
 
 }  // namespace
 
-TenantWork::TenantWork(pqxx::connection_base& connection, const std::string& tenant_id)
+TenantWork::TenantWork(Connection& connection, const std::string& tenant_id)
     : namedclass{"TenantWork", ""},
-      basic_transaction(connection, "READ COMMITTED", pqxx::read_write) {
+      basic_transaction(connection, "READ COMMITTED", pqxx::read_write),
+      connection_(connection) {
   if (!canonical_uuid(tenant_id)) {
     throw std::invalid_argument("tenant id is not a canonical UUID");
   }
@@ -33,6 +36,24 @@ TenantWork::~TenantWork() noexcept {
 
 void TenantWork::do_begin() {
   direct_exec(begin_command_.c_str());
+}
+
+void TenantWork::commit_with(const std::vector<Statement>& last) {
+  last_statements_ = &last;
+  try {
+    commit();
+  } catch (...) {
+    last_statements_ = nullptr;
+    throw;
+  }
+  last_statements_ = nullptr;
+}
+
+// pqxx::transaction_base::commit() calls this and sets the transaction's
+// state from how it returns: committed, aborted (any exception) or in doubt.
+void TenantWork::do_commit() {
+  static const std::vector<Statement> kNothing;
+  commit_pipelined(connection_, last_statements_ != nullptr ? *last_statements_ : kNothing);
 }
 
 TenantTransaction::TenantTransaction(ConnectionPool& pool, const std::string& tenant_id)
@@ -55,11 +76,16 @@ TenantTransaction::~TenantTransaction() {
   if (!connection_->is_open()) connection_.mark_broken();
 }
 
-void TenantTransaction::commit() {
+void TenantTransaction::commit(const std::vector<Statement>& last) {
   try {
-    work_->commit();
-  } catch (const pqxx::broken_connection&) {
-    connection_.mark_broken();
+    work_->commit_with(last);
+  } catch (...) {
+    // A connection left broken or mid-pipeline must not serve anyone else.
+    PGconn* handle = connection_->libpq_handle();
+    if (!connection_->is_open() || handle == nullptr ||
+        PQpipelineStatus(handle) != PQ_PIPELINE_OFF) {
+      connection_.mark_broken();
+    }
     throw;
   }
 }

@@ -6,11 +6,13 @@
 // Row-level security policies read that setting; nothing else scopes rows.
 
 #include "db/connection_pool.hpp"
+#include "db/statement.hpp"
 
 #include <pqxx/pqxx>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace fk::db {
 
@@ -21,14 +23,22 @@ namespace fk::db {
 class TenantWork final : public pqxx::internal::basic_transaction {
  public:
   // `tenant_id` must be a canonical UUID (checked: it is inlined in SQL).
-  TenantWork(pqxx::connection_base& connection, const std::string& tenant_id);
+  TenantWork(Connection& connection, const std::string& tenant_id);
   ~TenantWork() noexcept override;
   TenantWork(const TenantWork&) = delete;
   TenantWork& operator=(const TenantWork&) = delete;
 
+  // Runs `last` and commits, in one round trip (db/pipelined_commit.hpp).
+  // Same outcomes as commit(): committed, or an exception and nothing.
+  void commit_with(const std::vector<Statement>& last);
+  [[nodiscard]] Connection& connection() { return connection_; }
+
  private:
   void do_begin() override;
+  void do_commit() override;
+  Connection& connection_;
   std::string begin_command_;
+  const std::vector<Statement>* last_statements_ = nullptr;
 };
 
 class TenantTransaction {
@@ -42,7 +52,9 @@ class TenantTransaction {
 
   pqxx::dbtransaction& work() { return *work_; }
   [[nodiscard]] const std::string& tenant_id() const { return tenant_id_; }
-  void commit();
+  // Commits; `last` (statements the caller deferred to the end, such as the
+  // audit append) run first, in the same round trip as the COMMIT.
+  void commit(const std::vector<Statement>& last = {});
 
  private:
   PooledConnection connection_;

@@ -1,5 +1,7 @@
 #include "events/outbox.hpp"
 
+#include "db/prepared.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <set>
@@ -15,8 +17,7 @@ void require(bool condition, const std::string& message) {
 
 }  // namespace
 
-std::string publish(pqxx::transaction_base& tx, const std::string& tenant_id,
-                    const EventToPublish& event, const std::vector<std::string>& subscribers) {
+OutgoingEvent prepare(const EventToPublish& event, const std::vector<std::string>& subscribers) {
   require(!event.type.empty(), "the event type is empty");
   require(!event.source.empty(), "the source of event \"" + event.type + "\" is empty");
   require(event.version >= 1, "event \"" + event.type + "\" has version " +
@@ -30,28 +31,44 @@ std::string publish(pqxx::transaction_base& tx, const std::string& tenant_id,
     require(!subscriber.empty(), "event \"" + event.type + "\" names an empty subscriber");
     distinct.insert(subscriber);
   }
+  return OutgoingEvent{event, std::vector<std::string>(distinct.begin(), distinct.end())};
+}
 
-  const auto row = tx.exec_params1(
-      "INSERT INTO fk_outbox (tenant_id, type, source, aggregate_type, aggregate_id, payload, "
-      "metadata, version) VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, jsonb_build_object("
-      "'userId', $7::text, 'correlationId', $8::text, 'causationId', $9::text, "
-      "'tenantId', $1::text, "
-      "'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')), $10) "
-      "RETURNING event_id::text, seq",
-      tenant_id, event.type, event.source, event.aggregate_type, event.aggregate_id,
-      event.payload_json, event.principal, event.correlation_id, event.causation_id, event.version);
-  const auto event_id = row[0].as<std::string>();
-  const auto seq = row[1].as<long long>();
-  for (const auto& subscriber : distinct) {
-    tx.exec_params(
-        "INSERT INTO fk_event_deliveries (tenant_id, event_id, subscriber, seq, aggregate_type, "
-        "aggregate_id) VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6)",
-        tenant_id, event_id, subscriber, seq, event.aggregate_type, event.aggregate_id);
+db::Statement publish_statement(const std::string& tenant_id,
+                                const std::vector<OutgoingEvent>& events) {
+  // One array parameter; the function writes every row (migration 0010,
+  // fk_outbox_publish). The payload stays text until PostgreSQL parses it,
+  // as it would a payload bound on its own (no number rewritten on the way).
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& outgoing : events) {
+    const auto& event = outgoing.event;
+    rows.push_back({{"type", event.type},
+                    {"source", event.source},
+                    {"aggregateType", event.aggregate_type},
+                    {"aggregateId", event.aggregate_id},
+                    {"payloadText", event.payload_json},
+                    {"version", event.version},
+                    {"principal", event.principal},
+                    {"correlationId", event.correlation_id},
+                    {"causationId", event.causation_id},
+                    {"subscribers", outgoing.subscribers}});
   }
-  // Delivered by PostgreSQL at commit only, and folded with identical
-  // notifications of the same transaction.
-  if (!distinct.empty()) tx.exec_params("SELECT pg_notify($1, $2)", kNotifyChannel, tenant_id);
-  return event_id;
+  return db::Statement{"SELECT fk_outbox_publish($1::uuid, $2::jsonb)::text",
+                       {tenant_id, rows.dump()}};
+}
+
+std::vector<std::string> publish_all(pqxx::transaction_base& tx, const std::string& tenant_id,
+                                     const std::vector<OutgoingEvent>& events) {
+  std::vector<std::string> ids;
+  if (events.empty()) return ids;
+  const auto rows = db::exec(tx, publish_statement(tenant_id, events));
+  for (const auto& row : rows) ids.push_back(row[0].as<std::string>());
+  return ids;
+}
+
+std::string publish(pqxx::transaction_base& tx, const std::string& tenant_id,
+                    const EventToPublish& event, const std::vector<std::string>& subscribers) {
+  return publish_all(tx, tenant_id, {prepare(event, subscribers)}).front();
 }
 
 }  // namespace fk::events

@@ -4,6 +4,8 @@
 // transaction, next to the change it announces, so it exists if and only if
 // that change commits. Delivery is the dispatcher's job (dispatcher.hpp).
 
+#include "db/statement.hpp"
+
 #include <pqxx/pqxx>
 
 #include <string>
@@ -26,13 +28,32 @@ struct EventToPublish {
   std::string causation_id;    // the event being handled when this one was published
 };
 
-// In the caller's tenant transaction (fk.tenant_id set to `tenant_id`):
-// inserts the outbox row and one pending delivery per distinct subscriber,
-// and queues pg_notify('fk_events', tenant_id), which PostgreSQL sends only
-// on commit. Returns the new event id. A rollback publishes nothing.
-// Throws std::invalid_argument for an empty type/source/subscriber, a
-// payload that is not a JSON object or a version < 1; database errors
-// (including an RLS refusal for a foreign tenant) propagate as pqxx errors.
+// An event checked and ready to be written, with the plugins that receive it.
+struct OutgoingEvent {
+  EventToPublish event;
+  std::vector<std::string> subscribers;  // distinct, none empty
+};
+
+// Checks what a publisher asked for, so the publisher hears of its mistake:
+// throws std::invalid_argument for an empty type/source/subscriber, a
+// payload that is not a JSON object or a version < 1.
+OutgoingEvent prepare(const EventToPublish& event, const std::vector<std::string>& subscribers);
+
+// The statement that publishes `events` for `tenant_id` (which must be the
+// tenant set in the transaction it runs in: row-level security refuses any
+// other): outbox rows in order, one pending delivery per subscriber, and
+// pg_notify('fk_events', tenant_id), which PostgreSQL sends only on commit.
+// A request sends it with its COMMIT (TenantTransaction::commit).
+db::Statement publish_statement(const std::string& tenant_id,
+                                const std::vector<OutgoingEvent>& events);
+
+// Publishes at once in the caller's tenant transaction (fk.tenant_id set to
+// `tenant_id`); returns the new event ids in order. A rollback publishes
+// nothing. Database errors (an RLS refusal for a foreign tenant) propagate
+// as pqxx errors.
+std::vector<std::string> publish_all(pqxx::transaction_base& tx, const std::string& tenant_id,
+                                     const std::vector<OutgoingEvent>& events);
+// One event: prepare() then publish_all(); returns its id.
 std::string publish(pqxx::transaction_base& tx, const std::string& tenant_id,
                     const EventToPublish& event, const std::vector<std::string>& subscribers);
 

@@ -2,6 +2,7 @@
 
 #include "audit/audit_log.hpp"
 #include "audit/canonical.hpp"
+#include "db/prepared.hpp"
 #include "identity/secure_random.hpp"
 #include "keys/errors.hpp"
 #include "keys/tenant_keys.hpp"
@@ -329,8 +330,8 @@ fk_status db_exec(fk_txn* txn, fk_str sql, const fk_str* params, size_t param_co
       return fail(err, FK_ERR_TIMEOUT, "DEADLINE_EXCEEDED", "the call's deadline has passed");
     }
     try {
-      pqxx::result rows = txn->slot->work->exec_params(std::string(view(sql)),
-                                                       pqxx::prepare::make_dynamic_params(values));
+      pqxx::result rows =
+          db::exec_prepared_cached(*txn->slot->work, std::string(view(sql)), values);
       if (out_result != nullptr) {
         auto result = std::make_unique<fk_result>();
         result->rows = std::move(rows);

@@ -6,6 +6,7 @@
 // callback, so nothing a late (abandoned) callback touches is freed under it.
 
 #include "audit/audit_record.hpp"
+#include "events/outbox.hpp"
 #include "plugins/transaction_slot.hpp"
 
 #include <finkernel/fk_plugin.h>
@@ -86,6 +87,8 @@ struct fk_txn {
   // transaction commits (the chain head is then locked only briefly, and
   // once for all of them). Points into the root frame of a call chain.
   std::vector<fk::audit::AuditRecord>* audit_records = nullptr;
+  // Events the plugin published, written the same way: with the commit.
+  std::vector<fk::events::OutgoingEvent>* events = nullptr;
   // Results the plugin has not freed yet, and replies of calls into other
   // plugins: both live until the callback returns.
   std::mutex owned_mutex;
@@ -106,6 +109,7 @@ struct CallFrame {
   fk_tenant_ctx ctx;
   fk_txn txn;
   std::vector<audit::AuditRecord> audit_records;  // of this call chain
+  std::vector<events::OutgoingEvent> events;      // of this call chain
 };
 
 }  // namespace fk::plugins

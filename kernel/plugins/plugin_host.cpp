@@ -54,6 +54,7 @@ void link(CallFrame& frame, LoadedPlugin& plugin, PluginHost& host,
           std::shared_ptr<TransactionSlot> slot) {
   frame.txn.slot = std::move(slot);
   frame.txn.audit_records = &frame.audit_records;
+  frame.txn.events = &frame.events;
   frame.txn.plugin = &plugin;
   frame.txn.ctx = &frame.ctx;
   frame.txn.host = &host;
@@ -398,6 +399,7 @@ api::Reply PluginHost::handle_request(LoadedPlugin& plugin, const ManifestRoute&
     throw plugin_error(plugin, status, response, context.request_id());
   }
   for (auto& record : frame->audit_records) context.defer_audit(std::move(record));
+  for (auto& event : frame->events) context.defer_event(std::move(event));
   api::Reply reply;
   reply.status = response.status;
   if (!response.raw_content_type.empty()) {
@@ -441,7 +443,7 @@ fk_status PluginHost::publish(fk_txn& txn, const PublishSpec& spec, std::string&
       event.principal = txn.ctx->principal;
       event.correlation_id = txn.ctx->request_id;
       event.causation_id = txn.ctx->causation_id;
-      events::publish(work, txn.ctx->tenant_id, event, subscribers);
+      txn.events->push_back(events::prepare(event, subscribers));
       return FK_OK;
     });
   } catch (const Abandoned&) {
@@ -498,6 +500,7 @@ fk_status PluginHost::call(fk_txn& txn, std::string_view plugin_name, std::strin
   frame.ctx = *txn.ctx;
   link(frame, *target, *this, txn.slot);
   frame.txn.audit_records = txn.audit_records;  // one list per call chain
+  frame.txn.events = txn.events;
   frame.txn.call_depth = txn.call_depth + 1;
   try {
     const auto state = ready_for_tenant(*target, frame.txn);
@@ -609,6 +612,11 @@ events::DeliveryOutcome PluginHost::deliver(const std::string& subscriber, pqxx:
   if (status == FK_OK && frame->txn.slot->failed) return {false, "a statement failed"};
   if (status != FK_OK) {
     return {false, std::string("handle_event returned ") + error_code_of(status)};
+  }
+  try {
+    events::publish_all(tx, tenant_id, frame->events);
+  } catch (const std::exception& e) {
+    return {false, std::string("publishing its events failed: ") + e.what()};
   }
   if (!frame->audit_records.empty()) {
     try {
