@@ -5,6 +5,8 @@
 
 #include "api/pipeline.hpp"
 #include "approvals/approval_store.hpp"
+#include "auth/tenant_roles.hpp"
+#include "auth/user_store.hpp"
 #include "http/api_error.hpp"
 #include "tenancy/tenant.hpp"
 
@@ -33,6 +35,38 @@ std::string approval_id(RequestContext& context) {
   return id;
 }
 
+// The maker's authority NOW, for executing their approved action: the roles
+// they hold at execution (a role change or disable since submission counts),
+// for an API key at most what the key carried at submission. Throws 403
+// MAKER_NOT_AUTHORIZED when the maker may no longer do `permission`, so an
+// approval never runs an action its maker has lost the right to.
+void act_as_maker(pqxx::transaction_base& tx, const authz::RbacPolicy& policy,
+                  const approvals::PendingAction& action, const std::string& permission,
+                  std::vector<std::string>& roles, std::set<std::string>& permissions,
+                  std::string& api_key_id) {
+  const auto maker = auth::find_user(tx, action.maker_id);
+  if (!maker || maker->status != "active") {
+    throw http::ApiError(403, "MAKER_NOT_AUTHORIZED",
+                         "the maker of this action is no longer active");
+  }
+  permissions = auth::effective_permissions(tx, policy, maker->roles);
+  roles = maker->roles;
+  if (const auto key = action.request.find("makerApiKeyId"); key != action.request.end()) {
+    api_key_id = key->get<std::string>();
+    std::set<std::string> carried;
+    for (const auto& granted :
+         action.request.value("makerKeyPermissions", nlohmann::json::array())) {
+      if (permissions.count(granted.get<std::string>())) carried.insert(granted.get<std::string>());
+    }
+    permissions = std::move(carried);
+  }
+  if (!permissions.count(permission)) {
+    throw http::ApiError(403, "MAKER_NOT_AUTHORIZED",
+                         "the maker no longer holds permission " + permission,
+                         {{"permission", permission}});
+  }
+}
+
 }  // namespace
 
 Reply Pipeline::submit_for_approval(const Route& route, RequestContext& context,
@@ -44,10 +78,20 @@ Reply Pipeline::submit_for_approval(const Route& route, RequestContext& context,
   if (route.validate) route.validate(context);
   nlohmann::json params = nlohmann::json::object();
   for (const auto& [name, value] : context.params_) params[name] = value;
-  const nlohmann::json stored = {{"method", route.method},
-                                 {"path", route.path},
-                                 {"params", params},
-                                 {"body", context.request().body}};
+  nlohmann::json stored = {{"method", route.method},
+                           {"path", route.path},
+                           {"params", params},
+                           {"body", context.request().body}};
+  if (const auto key = context.request().header("idempotency-key")) {
+    // Kept for the execution: the same request submitted twice (a client's
+    // retry) and approved twice still changes state once.
+    stored["headers"] = {{"idempotency-key", std::string(*key)}};
+  }
+  if (!context.api_key_id().empty()) {
+    // An API key acts with at most its share; the execution keeps to it.
+    stored["makerApiKeyId"] = context.api_key_id();
+    stored["makerKeyPermissions"] = context.permissions();
+  }
   const auto pending = approvals::submit(context.db(), route.permission, stored, context.user_id(),
                                          rule.expires_seconds);
   return Reply{202, {{"approval", to_json(pending)}}, {}, {}};
@@ -91,6 +135,10 @@ Reply Pipeline::decide(RequestContext& context, bool approve) {
   replay.path = action.request["path"];
   replay.body = action.request["body"];
   replay.headers = {{"content-type", "application/json"}};
+  const nlohmann::json stored_headers = action.request.value("headers", nlohmann::json::object());
+  for (const auto& [name, value] : stored_headers.items()) {
+    replay.headers.emplace_back(name, value.get<std::string>());
+  }
   std::map<std::string, std::string, std::less<>> params;
   for (const auto& [name, value] : action.request["params"].items()) params[name] = value;
   RequestContext inner(replay, context.request_id(), params);
@@ -103,6 +151,9 @@ Reply Pipeline::decide(RequestContext& context, bool approve) {
   tx.exec("SAVEPOINT fk_approval");
   try {
     if (!target) throw http::ApiError(410, "ACTION_GONE", "the approved action no longer exists");
+    // The handler (a plugin's has_permission too) sees the maker as they are now.
+    act_as_maker(tx, *policy, action, target->permission, inner.roles_, inner.permissions_,
+                 inner.api_key_id_);
     const Reply reply = target->handler(inner);
     tx.exec("RELEASE SAVEPOINT fk_approval");
     for (auto& record : inner.deferred_audit_) context.deferred_audit_.push_back(std::move(record));

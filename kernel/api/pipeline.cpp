@@ -1,5 +1,6 @@
 #include "api/pipeline.hpp"
 
+#include "api/approval_gate.hpp"
 #include "api/authorizer.hpp"
 #include "audit/audit_log.hpp"
 #include "db/tenant_transaction.hpp"
@@ -52,19 +53,6 @@ http::Response render(const Reply& reply, const std::string& request_id) {
   }
   for (const auto& [name, value] : reply.headers) response.set_header(name, value);
   return response;
-}
-
-// A rule with a `when` constraint applies only above its threshold; a body
-// that cannot be read is treated as applying (the safe side).
-bool approval_applies(const authz::ApprovalRule& rule, const http::Request& request) {
-  if (rule.when_field.empty()) return true;
-  try {
-    const auto body = nlohmann::json::parse(request.body);
-    const auto value = body.at(rule.when_field);
-    return !value.is_number_integer() || value.get<long long>() > rule.greater_than;
-  } catch (const std::exception&) {
-    return true;
-  }
 }
 
 bool changes_state(const std::string& method) {
@@ -323,7 +311,7 @@ http::Response Pipeline::dispatch(http::Request& request, const std::string& req
   context.permissions_ = std::move(authorization.permissions);
   context.api_key_id_ = principal.api_key_id;
   if (const auto* rule = policy->approval_rule(route.permission);
-      rule && approval_applies(*rule, request)) {
+      rule && approval_applies(*rule, route, context)) {
     Reply pending = submit_for_approval(route, context, *rule);
     const auto [actor_type, actor_id] = actor_of(principal);
     // Recorded as a successful submission; the execution is audited when approved.
@@ -344,6 +332,8 @@ http::Response Pipeline::dispatch(http::Request& request, const std::string& req
     records.push_back(request_record(request, request_id, route.path, actor_type, actor_id,
                                      "success", reply.status));
   }
+  // The events and records go with the COMMIT, in one round trip: the
+  // chain head (and whatever rows the handler locked) are held that long only.
   std::vector<db::Statement> last;
   if (!context.deferred_events_.empty()) {
     last.push_back(events::publish_statement(context.tenant_id_, context.deferred_events_));

@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -52,6 +53,8 @@ class RequestContext {
   // An audit record to append with the request's own, just before commit
   // (plugins' business records: the chain head is locked once, briefly).
   void defer_audit(audit::AuditRecord record) { deferred_audit_.push_back(std::move(record)); }
+  // An event to publish with the commit (a plugin's): all of a request's
+  // events are one statement, sent with the COMMIT.
   void defer_event(events::OutgoingEvent event) { deferred_events_.push_back(std::move(event)); }
 
   // The body as JSON: 415 unless Content-Type is application/json,
@@ -103,6 +106,12 @@ struct Route {
   // Optional: checks run when the action is put under approval (maker-checker),
   // so a request that could never execute is refused before it is stored.
   Validator validate;
+  // Optional (plugin routes): the money a request would move, currency ->
+  // exact decimal in major units, for approval thresholds (approval_gate.hpp);
+  // nullopt when the route's owner cannot say.
+  using Amounts = std::map<std::string, std::string>;
+  using Measurer = std::function<std::optional<Amounts>(RequestContext&)>;
+  Measurer measure = {};
 };
 
 }  // namespace fk::api

@@ -1,5 +1,7 @@
 #include "authz/rbac_policy.hpp"
 
+#include "approvals/decimal_amount.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -14,6 +16,7 @@ namespace {
 const std::regex kPermissionPattern("^[a-z][a-z0-9-]*:[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$");
 const std::regex kGrantPattern("^[a-z][a-z0-9-]*:([a-z][a-z0-9_.-]*)?\\*?$");
 const std::regex kRoleNamePattern("^[a-z][a-z0-9-]{0,62}$");
+const std::regex kCurrencyPattern("^[A-Z]{3}$");
 
 std::string at(const std::string& source, const YAML::Node& node) {
   return source + ":" + std::to_string(node.Mark().line + 1);
@@ -21,6 +24,56 @@ std::string at(const std::string& source, const YAML::Node& node) {
 
 std::string namespace_of(const std::string& name) {
   return name.substr(0, name.find(':'));
+}
+
+// `when` of an approval rule: {field, greater_than} (an integer body field) or
+// {amount_greater_than: {CURRENCY: "decimal", ...}} (what the plugin measures).
+void parse_when(const std::string& source, const YAML::Node& when, ApprovalRule& rule) {
+  if (!when.IsMap()) {
+    throw PolicyError(at(source, when) + ": 'when' of approval '" + rule.action +
+                      "' must be a map");
+  }
+  for (const auto& field : when) {
+    const auto key = field.first.as<std::string>();
+    if (key != "field" && key != "greater_than" && key != "amount_greater_than") {
+      throw PolicyError(at(source, field.first) + ": unknown key '" + key +
+                        "' in 'when' of approval '" + rule.action +
+                        "' (expected amount_greater_than, or field and greater_than)");
+    }
+  }
+  const auto amounts = when["amount_greater_than"];
+  if (!amounts) {
+    if (!when["field"] || !when["greater_than"] ||
+        !YAML::convert<long long>::decode(when["greater_than"], rule.greater_than)) {
+      throw PolicyError(at(source, when) + ": 'when' needs field and an integer greater_than");
+    }
+    rule.when_field = when["field"].as<std::string>();
+    return;
+  }
+  if (when["field"] || when["greater_than"]) {
+    throw PolicyError(at(source, when) + ": 'when' of approval '" + rule.action +
+                      "' takes amount_greater_than or field/greater_than, not both");
+  }
+  if (!amounts.IsMap() || amounts.size() == 0) {
+    throw PolicyError(at(source, amounts) +
+                      ": amount_greater_than must map currencies to amounts, e.g. "
+                      "{USD: \"10000.00\"}");
+  }
+  for (const auto& item : amounts) {
+    const auto currency = item.first.as<std::string>();
+    if (!std::regex_match(currency, kCurrencyPattern)) {
+      throw PolicyError(at(source, item.first) + ": amount_greater_than currency '" + currency +
+                        "' must be an ISO 4217 code of three upper-case letters");
+    }
+    const auto text = item.second.IsScalar() ? item.second.as<std::string>() : std::string();
+    const auto amount = approvals::DecimalAmount::parse(text);
+    if (!amount) {
+      throw PolicyError(at(source, item.second) + ": amount_greater_than " + currency + " '" +
+                        text +
+                        "' must be a non-negative decimal in major units, e.g. \"10000.00\"");
+    }
+    rule.amount_greater_than[currency] = amount->text();
+  }
 }
 
 }  // namespace
@@ -192,13 +245,7 @@ RbacPolicy RbacPolicy::parse(const std::string& yaml_text, const std::string& so
           throw PolicyError(at(source, expires) + ": expires_seconds must be a positive integer");
         }
       }
-      if (const auto when = item.second["when"]) {
-        if (!when["field"] || !when["greater_than"] ||
-            !YAML::convert<long long>::decode(when["greater_than"], rule.greater_than)) {
-          throw PolicyError(at(source, when) + ": 'when' needs field and an integer greater_than");
-        }
-        rule.when_field = when["field"].as<std::string>();
-      }
+      if (const auto when = item.second["when"]) parse_when(source, when, rule);
       policy.approvals_[rule.action] = rule;
     }
   }

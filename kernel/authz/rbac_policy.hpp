@@ -33,6 +33,11 @@ struct ApprovalRule {
   // Optional constraint: only when the JSON body's integer `field` exceeds `greater_than`.
   std::string when_field;
   long long greater_than = 0;
+  // Optional constraint (`when: {amount_greater_than: {USD: "10000.00"}}`): only
+  // when the money the request moves, as its plugin measures it, exceeds the
+  // threshold of one of its currencies. Currency -> normalized exact decimal
+  // in major units; a currency not listed never triggers the rule.
+  std::map<std::string, std::string> amount_greater_than;
 };
 
 class RbacPolicy {

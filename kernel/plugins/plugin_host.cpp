@@ -9,6 +9,7 @@
 #include "plugins/host_api.hpp"
 #include "plugins/package/package_signature.hpp"
 #include "plugins/plugin_schema.hpp"
+#include "plugins/request_measure.hpp"
 
 #include <algorithm>
 #include <set>
@@ -20,23 +21,6 @@ constexpr int kMaxCallDepth = 8;
 
 // The deadline passed and the transaction was taken away.
 struct Abandoned {};
-
-uint32_t method_code(const std::string& method) {
-  if (method == "GET") return FK_METHOD_GET;
-  if (method == "POST") return FK_METHOD_POST;
-  if (method == "PUT") return FK_METHOD_PUT;
-  if (method == "PATCH") return FK_METHOD_PATCH;
-  if (method == "DELETE") return FK_METHOD_DELETE;
-  if (method == "HEAD") return FK_METHOD_HEAD;
-  if (method == "OPTIONS") return FK_METHOD_OPTIONS;
-  return FK_METHOD_UNKNOWN;
-}
-
-// Credentials never reach plugin code (fk_plugin.h, request_header).
-bool credential_header(const std::string& lower_name) {
-  return lower_name == "authorization" || lower_name == "cookie" || lower_name == "x-api-key" ||
-         lower_name == "proxy-authorization";
-}
 
 fk_str str(const std::string& s) {
   return fk_str{s.data(), s.size()};
@@ -238,6 +222,9 @@ std::vector<api::Route> PluginHost::routes() {
                           [this, target, route](api::RequestContext& context) {
                             return handle_request(*target, route, context);
                           });
+      routes.back().measure = [this, target, route](api::RequestContext& context) {
+        return measure_request(*target, route, context);
+      };
     }
   }
   return routes;
@@ -326,37 +313,8 @@ api::Reply PluginHost::handle_request(LoadedPlugin& plugin, const ManifestRoute&
                                       api::RequestContext& context) {
   auto frame = std::make_shared<CallFrame>();
   const http::Request& request = context.request();
-  frame->request.method = method_code(request.method);
-  frame->request.path = http::percent_decode(request.path, false);
-  frame->request.route = route.path;
-  frame->request.body = request.body;
-  for (const auto& [name, value] : request.headers) {
-    if (!credential_header(name)) frame->request.headers.emplace_back(name, value);
-  }
-  for (const auto& [name, value] : context.params()) {
-    frame->request.path_params.emplace(name, http::percent_decode(value, false));
-  }
-  frame->request.query = http::parse_query(request.query);
-
+  describe_request(*frame, route, context);
   fk_tenant_ctx& ctx = frame->ctx;
-  ctx.tenant_id = context.tenant_id();
-  ctx.request_id = context.request_id();
-  ctx.client_address = request.remote_address;
-  if (!context.api_key_id().empty()) {
-    ctx.principal = "apikey:" + context.api_key_id();
-    ctx.actor_type = "api_key";
-    ctx.actor_id = context.api_key_id();
-  } else if (!context.user_id().empty()) {
-    ctx.principal = "user:" + context.user_id();
-    ctx.actor_type = "user";
-    ctx.actor_id = context.user_id();
-  } else {
-    ctx.principal = "dev";  // the dev_mode caller, who holds every permission
-    ctx.actor_type = "system";
-    ctx.actor_id = "dev_mode";
-    ctx.all_permissions = true;
-  }
-  ctx.permissions = context.permissions();
   link(*frame, plugin, *this, std::make_shared<TransactionSlot>(&context.db()));
 
   std::optional<TenantPlugin> state;
@@ -443,6 +401,8 @@ fk_status PluginHost::publish(fk_txn& txn, const PublishSpec& spec, std::string&
       event.principal = txn.ctx->principal;
       event.correlation_id = txn.ctx->request_id;
       event.causation_id = txn.ctx->causation_id;
+      // Written with the transaction's commit, with the others (a batch's
+      // events are one statement); checked now, so the plugin hears of a mistake.
       txn.events->push_back(events::prepare(event, subscribers));
       return FK_OK;
     });

@@ -99,6 +99,11 @@ class PluginHost : public events::EventSink {
  private:
   api::Reply handle_request(LoadedPlugin& plugin, const ManifestRoute& route,
                             api::RequestContext& context);
+  // The money a request would move, per the plugin's measure_request (ABI
+  // 1.2); nullopt when it cannot say (request_measure.cpp).
+  std::optional<api::Route::Amounts> measure_request(LoadedPlugin& plugin,
+                                                     const ManifestRoute& route,
+                                                     api::RequestContext& context);
   // The tenant's state of `plugin`, running its migrate callback first when
   // the tenant last ran another version. Empty optional: not enabled.
   std::optional<TenantPlugin> ready_for_tenant(LoadedPlugin& plugin, fk_txn& txn);

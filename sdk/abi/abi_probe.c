@@ -104,6 +104,7 @@ FK_PROBE_TYPE(migrate_args, const fk_migrate_args*)
 FK_PROBE_TYPE(request_args, const fk_request_args*)
 FK_PROBE_TYPE(event_args, const fk_event_args*)
 FK_PROBE_TYPE(call_args, const fk_call_args*)
+FK_PROBE_TYPE(measure_args, const fk_measure_args*) /* ABI 1.2 */
 FK_PROBE_TYPE(plugin_callbacks, const fk_plugin_callbacks*)
 FK_PROBE_TYPE(plugin_info, const fk_plugin_info*)
 FK_PROBE_TYPE(plugin_entry_fn, fk_plugin_entry_fn)

@@ -1,6 +1,7 @@
 /*
- * sdk/tests/abi_layout_expect.h -- the frozen LP64 layout of ABI 1.1
- * (1.0 plus the members marked "ABI 1.1", appended at the ends of structs).
+ * sdk/tests/abi_layout_expect.h -- the frozen LP64 layout of ABI 1.2
+ * (1.0 plus the members marked "ABI 1.1" and "ABI 1.2", appended at the ends
+ * of structs).
  *
  * One line per struct size, member offset and constant value. Included by
  * abi_layout_test.cpp (static_assert) and abi_layout_test.c (C11
@@ -212,8 +213,18 @@ FK_LAYOUT_OFFSET(fk_call_args, tenant, 56)
 FK_LAYOUT_OFFSET(fk_call_args, txn, 64)
 FK_LAYOUT_OFFSET(fk_call_args, reply, 72)
 
-/* fk_plugin_callbacks */
-FK_LAYOUT_SIZE(fk_plugin_callbacks, 56)
+/* fk_measure_args (ABI 1.2) */
+FK_LAYOUT_SIZE(fk_measure_args, 56)
+FK_LAYOUT_OFFSET(fk_measure_args, struct_size, 0)
+FK_LAYOUT_OFFSET(fk_measure_args, method, 4)
+FK_LAYOUT_OFFSET(fk_measure_args, route, 8)
+FK_LAYOUT_OFFSET(fk_measure_args, request, 24)
+FK_LAYOUT_OFFSET(fk_measure_args, tenant, 32)
+FK_LAYOUT_OFFSET(fk_measure_args, sink, 40)
+FK_LAYOUT_OFFSET(fk_measure_args, add_amount, 48)
+
+/* fk_plugin_callbacks (ABI 1.2 appended measure_request: 56 -> 64) */
+FK_LAYOUT_SIZE(fk_plugin_callbacks, 64)
 FK_LAYOUT_OFFSET(fk_plugin_callbacks, struct_size, 0)
 FK_LAYOUT_OFFSET(fk_plugin_callbacks, reserved0, 4)
 FK_LAYOUT_OFFSET(fk_plugin_callbacks, init, 8)
@@ -222,6 +233,7 @@ FK_LAYOUT_OFFSET(fk_plugin_callbacks, shutdown, 24)
 FK_LAYOUT_OFFSET(fk_plugin_callbacks, handle_request, 32)
 FK_LAYOUT_OFFSET(fk_plugin_callbacks, handle_event, 40)
 FK_LAYOUT_OFFSET(fk_plugin_callbacks, handle_call, 48)
+FK_LAYOUT_OFFSET(fk_plugin_callbacks, measure_request, 56)
 
 /* fk_plugin_info */
 FK_LAYOUT_SIZE(fk_plugin_info, 64)

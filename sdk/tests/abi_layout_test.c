@@ -1,4 +1,4 @@
-/* The ABI 1.1 layout, frozen with C11 _Static_assert: the same list as
+/* The ABI 1.2 layout, frozen with C11 _Static_assert: the same list as
  * abi_layout_test.cpp, checked by the C compiler (C and C++ must agree). */
 #include <finkernel/fk_plugin.h>
 
@@ -21,6 +21,6 @@ _Static_assert(_Alignof(fk_host_api) == 8, "fk_host_api must be 8-byte aligned o
 _Static_assert(_Alignof(fk_plugin_info) == 8, "fk_plugin_info must be 8-byte aligned on LP64");
 
 int main(void) {
-  puts("abi layout (C11): ABI 1.1 LP64 layout intact");
+  puts("abi layout (C11): ABI 1.2 LP64 layout intact");
   return 0;
 }

@@ -1,4 +1,4 @@
-// The ABI 1.1 layout (1.0 + appended members), frozen with static_assert (C++). A change to the
+// The ABI 1.2 layout (1.0 + appended members), frozen with static_assert (C++). A change to the
 // size or offset of any ABI struct member, or to a constant's value, fails the build. The same list
 // is checked in C11 by abi_layout_test.c.
 #include <finkernel/fk_plugin.h>
@@ -48,6 +48,7 @@ FK_LAYOUT_KIND(fk_migrate_args)
 FK_LAYOUT_KIND(fk_request_args)
 FK_LAYOUT_KIND(fk_event_args)
 FK_LAYOUT_KIND(fk_call_args)
+FK_LAYOUT_KIND(fk_measure_args)
 FK_LAYOUT_KIND(fk_plugin_callbacks)
 FK_LAYOUT_KIND(fk_plugin_info)
 
@@ -59,8 +60,11 @@ static_assert(FK_SIZE_THROUGH(fk_plugin_callbacks, handle_call) == 56, "ABI 1.0 
 // What a 1.0 host sends: readers test these boundaries with FK_HAS_FIELD.
 static_assert(FK_SIZE_THROUGH(fk_event, occurred_at_ms) == 80, "ABI 1.0 fk_event size");
 static_assert(FK_SIZE_THROUGH(fk_events_api, publish) == 16, "ABI 1.0 fk_events_api size");
+// What a 1.0/1.1 plugin's callbacks table holds: the host reads measure_request only beyond it.
+static_assert(FK_SIZE_THROUGH(fk_plugin_callbacks, measure_request) == 64,
+              "ABI 1.2 callbacks size");
 
 int main() {
-  std::puts("abi layout (C++): ABI 1.1 LP64 layout intact");
+  std::puts("abi layout (C++): ABI 1.2 LP64 layout intact");
   return 0;
 }

@@ -44,6 +44,7 @@ static const fk_plugin_callbacks test_callbacks = {FK_CAST(uint32_t, sizeof(fk_p
                                                    test_shutdown,
                                                    FK_NULL,
                                                    FK_NULL,
+                                                   FK_NULL,
                                                    FK_NULL};
 
 FK_PLUGIN_DEFINE("c99-test", "1.2.3", &test_callbacks)
@@ -73,7 +74,7 @@ static void test_entry_symbol(void) {
   CHECK(info->abi_major == FK_ABI_MAJOR);
   CHECK(info->abi_minor == FK_PLUGIN_REQUIRED_MINOR);
   CHECK(info->pointer_size == sizeof(void*));
-  CHECK(info->sdk_version == 0x010100u); /* SDK 1.1.0 */
+  CHECK(info->sdk_version == 0x010200u); /* SDK 1.2.0 */
   CHECK(fk_str_eq(info->name, fk_str_c("c99-test")));
   CHECK(info->name.len == 8u);
   CHECK(fk_str_eq(info->version, fk_str_c("1.2.3")));

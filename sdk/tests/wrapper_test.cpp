@@ -184,6 +184,92 @@ void test_events() {
   CHECK(spec.version == 1);
 }
 
+// ABI 1.2 measure hook: a fake host that knows one request (POST /v1/pay) and
+// collects what add_amount reports.
+struct FakeSink {
+  std::string reported;
+};
+fk_status fake_method(const fk_request*, uint32_t* out) {
+  *out = FK_METHOD_POST;
+  return FK_OK;
+}
+const char kRoute[] = "/v1/pay";
+fk_status fake_route(const fk_request*, fk_str* out) {
+  *out = fk_str{kRoute, sizeof kRoute - 1};
+  return FK_OK;
+}
+fk_status fake_add(fk_measure_sink* sink, fk_str currency, fk_str amount) {
+  FakeSink* collected = reinterpret_cast<FakeSink*>(sink);
+  if (str_of(amount) == "bad") return FK_ERR_INVALID_ARGUMENT;
+  collected->reported += str_of(currency) + "=" + str_of(amount) + ";";
+  return FK_OK;
+}
+
+struct Payments : fk::sdk::Plugin {
+  Payments() {
+    measure(fk::sdk::Method::Post, "/v1/pay", [](fk::sdk::MeasureContext& ctx) {
+      ctx.add("USD", "25000.00");
+      ctx.add("EUR", "1");
+      return Result<void>{};
+    });
+    measure(fk::sdk::Method::Get, "/v1/pay", [](fk::sdk::MeasureContext& ctx) {
+      ctx.add("USD", "bad");  // refused by the host: throws, the thunk reports it
+      return Result<void>{};
+    });
+  }
+};
+struct Unmeasured : fk::sdk::Plugin {};
+
+void test_measure() {
+  fk_http_api http{};
+  http.struct_size = sizeof http;
+  http.request_method = &fake_method;
+  http.request_route = &fake_route;
+  fk_host_api host{};
+  host.struct_size = sizeof host;
+  host.http = &http;
+  fk_init_args init{};
+  init.struct_size = sizeof init;
+  init.host = &host;
+  FakeSink sink;
+  fk_measure_args args{};
+  args.struct_size = sizeof args;
+  args.method = FK_METHOD_POST;
+  args.route = fk::sdk::str("/v1/pay");
+  args.sink = reinterpret_cast<fk_measure_sink*>(&sink);
+  args.add_amount = &fake_add;
+
+  constexpr fk_plugin_callbacks payments = fk::sdk::detail::make_callbacks<Payments>();
+  void* state = nullptr;
+  CHECK(payments.init(&init, &state) == FK_OK && state != nullptr);
+  CHECK(payments.measure_request(state, &args) == FK_OK);
+  CHECK(sink.reported == "USD=25000.00;EUR=1;");
+  // A table from before 1.2 (shorter args) is refused, never read past its end.
+  fk_measure_args short_args = args;
+  short_args.struct_size = static_cast<uint32_t>(FK_SIZE_THROUGH(fk_measure_args, sink));
+  CHECK(payments.measure_request(state, &short_args) == FK_ERR_INVALID_ARGUMENT);
+  payments.shutdown(state);
+
+  // GET is registered but its report is refused: the measure fails.
+  fk_status (*get_method)(const fk_request*, uint32_t*) = [](const fk_request*, uint32_t* out) {
+    *out = FK_METHOD_GET;
+    return FK_OK;
+  };
+  http.request_method = get_method;
+  state = nullptr;
+  CHECK(payments.init(&init, &state) == FK_OK);
+  CHECK(payments.measure_request(state, &args) == FK_ERR_INVALID_ARGUMENT);
+  payments.shutdown(state);
+
+  // Nothing registered: "not measured".
+  constexpr fk_plugin_callbacks none = fk::sdk::detail::make_callbacks<Unmeasured>();
+  CHECK(none.measure_request == &fk::sdk::detail::Bridge::measure);  // always installed
+  state = nullptr;
+  CHECK(none.init(&init, &state) == FK_OK);
+  CHECK(none.measure_request(state, &args) == FK_ERR_UNSUPPORTED);
+  none.shutdown(state);
+}
+
 }  // namespace
 
 int main() {
@@ -192,6 +278,7 @@ int main() {
   test_params();
   test_strings();
   test_events();
+  test_measure();
   if (failures != 0) {
     std::fprintf(stderr, "wrapper test: %d check(s) failed\n", failures);
     return 1;

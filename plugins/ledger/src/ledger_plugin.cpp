@@ -19,6 +19,8 @@
 
 #include <finkernel/fk_plugin.hpp>
 
+#include "request_measure.hpp"  // after the SDK: it must not set the required minor
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -123,6 +125,17 @@ class LedgerPlugin final : public fk::sdk::Plugin {
     route(Method::Post, "/v1/ledger/maintenance/expire-holds", &LedgerPlugin::expire_holds);
     route(Method::Get, "/v1/ledger/trial-balance", &LedgerPlugin::trial_balance);
     route(Method::Get, "/v1/ledger/export", &LedgerPlugin::export_journal);
+    // The money a posting moves, for maker-checker amount thresholds (ABI
+    // 1.2, optional: a 1.0/1.1 kernel never asks). request_measure.hpp.
+    measure(Method::Post, "/v1/ledger/entries", [](fk::sdk::MeasureContext& ctx) {
+      return fk::ledger::measure_entry(ctx, kDefaultMaxEntryLines);
+    });
+    measure(Method::Post, "/v1/ledger/batches", [](fk::sdk::MeasureContext& ctx) {
+      return fk::ledger::measure_batch(ctx, kDefaultMaxBatchEntries, kDefaultMaxEntryLines);
+    });
+    measure(Method::Post, "/v1/ledger/holds", [](fk::sdk::MeasureContext& ctx) {
+      return fk::ledger::measure_hold(ctx, kDefaultMaxEntryLines);
+    });
   }
 
   Result<void> on_init(fk::sdk::InitContext& ctx) override {

@@ -43,10 +43,10 @@
  *  T1 init, migrate and shutdown are called once per load (migrate once per
  *     tenant that needs it), serialized: never concurrently with each other
  *     or with any handler of the same plugin.
- *  T2 handle_request, handle_event and handle_call run concurrently on the
- *     kernel's worker threads, between init returning FK_OK and shutdown
- *     being called. Plugin state shared between them needs the plugin's own
- *     synchronization.
+ *  T2 handle_request, handle_event, handle_call and (ABI 1.2) measure_request
+ *     run concurrently on the kernel's worker threads, between init returning
+ *     FK_OK and shutdown being called. Plugin state shared between them
+ *     needs the plugin's own synchronization.
  *  T3 Every host function is thread-safe. Functions taking only the
  *     fk_plugin handle (log, config with a NULL tenant, crypto random/sha256)
  *     may also be called from threads the plugin created, between init and
@@ -114,15 +114,18 @@
  *    1.0  the initial ABI.
  *    1.1  events carry the full envelope: fk_event_spec and
  *         fk_events_api.publish_event; fk_event gains aggregate_type,
- *         aggregate_id, correlation_id, causation_id and version. */
-#define FK_ABI_MINOR 1
+ *         aggregate_id, correlation_id, causation_id and version.
+ *    1.2  a plugin can say how much money a request moves, before it runs:
+ *         fk_plugin_callbacks.measure_request and fk_measure_args (the
+ *         kernel's maker-checker thresholds per currency, docs/security.md). */
+#define FK_ABI_MINOR 2
 
 /** SDK release (headers, C++ wrapper, CMake package). Patch releases never
  *  change the ABI. */
 #define FK_SDK_VERSION_MAJOR 1
-#define FK_SDK_VERSION_MINOR 1
+#define FK_SDK_VERSION_MINOR 2
 #define FK_SDK_VERSION_PATCH 0
-#define FK_SDK_VERSION_STRING "1.1.0"
+#define FK_SDK_VERSION_STRING "1.2.0"
 /** The SDK release packed as 0x00MMmmpp, recorded in fk_plugin_info. */
 #define FK_SDK_VERSION_NUM                           \
   ((FK_CAST(uint32_t, FK_SDK_VERSION_MAJOR) << 16) | \
@@ -730,6 +733,38 @@ typedef struct fk_call_args {
   fk_response* reply;
 } fk_call_args;
 
+/** Where measure_request reports amounts (ABI 1.2). Opaque, host-owned,
+ *  borrowed for one measure_request call (rule M5). */
+typedef struct fk_measure_sink fk_measure_sink;
+
+/** Arguments of measure_request (ABI 1.2): "how much money would this
+ *  request move?", asked BEFORE the request runs, for one of the plugin's
+ *  manifest routes, already authenticated and authorized. The kernel asks
+ *  only for routes whose permission has an amount threshold in its
+ *  maker-checker policy; the answer decides whether the request runs now or
+ *  waits for a second person's approval (docs/security.md).
+ *
+ *  There is no transaction: measuring reads the request and nothing else
+ *  (no database, no side effects). It runs concurrently like
+ *  handle_request (rule T2) and under the request's deadline. */
+typedef struct fk_measure_args {
+  uint32_t struct_size;
+  uint32_t method;             /**< FK_METHOD_* of the request */
+  fk_str route;                /**< the manifest route template that matched */
+  const fk_request* request;   /**< read it with the http table, as in handle_request */
+  const fk_tenant_ctx* tenant; /**< the caller: has_permission, config, ... */
+  fk_measure_sink* sink;       /**< pass to add_amount */
+
+  /** Reports money the request moves: `currency` an ISO 4217 code of three
+   *  upper-case letters ("USD"), `amount` an exact non-negative decimal in
+   *  MAJOR units ("25000.00", "10.5", "7"; no sign, exponent or separators;
+   *  at most 18 integer and 18 fractional digits). Report gross amounts (for
+   *  a ledger entry: the total of its debit lines). Several calls for one
+   *  currency add up. Borrowed strings (M2). Returns FK_ERR_INVALID_ARGUMENT
+   *  for a malformed pair: the kernel then treats the measure as failed. */
+  fk_status (*add_amount)(fk_measure_sink* sink, fk_str currency, fk_str amount);
+} fk_measure_args;
+
 /** The plugin's callbacks. Plugin-owned, static, immutable; the host reads
  *  members only within struct_size (an older plugin has fewer). Handlers
  *  must not let exceptions, longjmp or thread cancellation escape. */
@@ -759,7 +794,18 @@ typedef struct fk_plugin_callbacks {
 
   /** Optional (NULL: exports no methods). */
   fk_status (*handle_call)(void* state, const fk_call_args* args);
-  /* ABI 1.1+ appends here. */
+
+  /* ---- ABI 1.2 ---- */
+
+  /** Optional (NULL, or a table from an older plugin: "cannot measure").
+   *  See fk_measure_args. FK_OK: the amounts added are ALL the money the
+   *  request moves (none: it moves no money). FK_ERR_UNSUPPORTED: this route
+   *  is not measured. Any failure (e.g. a body that does not parse) means
+   *  "unknown", and the kernel takes the safe side: the approval rule
+   *  applies. A request measured below the thresholds still runs through
+   *  handle_request, which must validate it as always. */
+  fk_status (*measure_request)(void* state, const fk_measure_args* args);
+  /* ABI 1.3+ appends here. */
 } fk_plugin_callbacks;
 
 /* ===========================================================================
@@ -822,7 +868,7 @@ FK_PLUGIN_EXPORT const fk_plugin_info* fk_plugin_entry_v1(void);
  *    callbacks: address of a static const fk_plugin_callbacks.
  *  Example:
  *    static const fk_plugin_callbacks cbs = {sizeof(fk_plugin_callbacks), 0,
- *        my_init, NULL, my_shutdown, my_request, NULL, NULL};
+ *        my_init, NULL, my_shutdown, my_request, NULL, NULL, NULL};
  *    FK_PLUGIN_DEFINE("hello", "1.0.0", &cbs)
  */
 #define FK_PLUGIN_DEFINE(name_literal, version_literal, callbacks)              \

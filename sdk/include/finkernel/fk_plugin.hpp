@@ -1167,6 +1167,39 @@ class RequestContext : public CallScope {
   Response response_;
 };
 
+/// Context of on_measure (ABI 1.2): how much money the request would move,
+/// asked before it runs (fk_measure_args). No transaction: read the request,
+/// report amounts with add(), touch nothing else.
+class MeasureContext {
+ public:
+  MeasureContext(const fk_host_api* host, fk_plugin* self, const fk_measure_args& args) noexcept
+      : host_(host),
+        self_(self),
+        args_(args),
+        tenant_(host, args.tenant),
+        request_(FK_SDK_TABLE(host, http), args.request) {}
+  const Request& request() const noexcept { return request_; }
+  const Tenant& tenant() const noexcept { return tenant_; }
+  Logger log() const noexcept { return Logger(host_, self_, tenant_.handle()); }
+  Config config() const noexcept { return Config(host_, self_, tenant_.handle()); }
+
+  /// Reports money the request moves: an ISO 4217 code ("USD") and an exact
+  /// non-negative decimal in major units ("25000.00"). Several calls for one
+  /// currency add up. Throws Exception if the host refuses the pair.
+  void add(std::string_view currency, std::string_view amount) const {
+    detail::require(args_.add_amount != nullptr, "add_amount");
+    const fk_status s = args_.add_amount(args_.sink, str(currency), str(amount));
+    if (s != FK_OK) throw Exception(detail::host_error(s, "add_amount"));
+  }
+
+ private:
+  const fk_host_api* host_;
+  fk_plugin* self_;
+  const fk_measure_args& args_;
+  Tenant tenant_;
+  Request request_;
+};
+
 /// An event delivery (views valid until the callback returns).
 /// Members a 1.0 host does not send stay empty (version: 1).
 struct Event {
@@ -1294,6 +1327,10 @@ class Plugin {
   virtual Result<void> on_call(CallContext& ctx) {
     return Error::unsupported("method " + std::string(ctx.method()) + " is not exported");
   }
+  /// ABI 1.2: the money a request would move (see MeasureContext). Default:
+  /// the measurer registered with measure() for the request's method and
+  /// route, or unsupported (the kernel then takes the safe side).
+  virtual Result<void> on_measure(MeasureContext& ctx) { return dispatch_measure(ctx); }
   /// Once, after the last handler returned. Join your threads here.
   virtual void on_shutdown() {}
 
@@ -1311,6 +1348,33 @@ class Plugin {
     Self* self = static_cast<Self*>(this);
     route(method, std::move(route_template),
           [self, fn](RequestContext& ctx) { return (self->*fn)(ctx); });
+  }
+
+  using Measurer = std::function<Result<void>(MeasureContext&)>;
+
+  /// Registers how to measure a manifest route's requests (ABI 1.2; call
+  /// from the constructor). Optional: on a 1.0/1.1 kernel it is never called.
+  void measure(Method method, std::string route_template, Measurer measurer) {
+    measurers_.push_back(MeasurerEntry{method, std::move(route_template), std::move(measurer)});
+  }
+  /// Registers a member function: measure(Method::Post, "/v1/x", &MyPlugin::measure_x).
+  template <class Self>
+  void measure(Method method, std::string route_template,
+               Result<void> (Self::*fn)(MeasureContext&)) {
+    static_assert(std::is_base_of_v<Plugin, Self>, "measurer must be a member of the plugin");
+    Self* self = static_cast<Self*>(this);
+    measure(method, std::move(route_template),
+            [self, fn](MeasureContext& ctx) { return (self->*fn)(ctx); });
+  }
+
+  /// Default on_measure: the registered measurer, or unsupported.
+  Result<void> dispatch_measure(MeasureContext& ctx) {
+    const Method method = ctx.request().method();
+    const std::string_view tpl = ctx.request().route();
+    for (const MeasurerEntry& m : measurers_) {
+      if (m.route_template == tpl && m.method == method) return m.measurer(ctx);
+    }
+    return Error::unsupported("requests to " + std::string(tpl) + " are not measured");
   }
 
   /// Default on_request: find the registered handler or answer 404.
@@ -1347,6 +1411,12 @@ class Plugin {
     Handler handler;
   };
   std::vector<RouteEntry> routes_;
+  struct MeasurerEntry {
+    Method method;
+    std::string route_template;
+    Measurer measurer;
+  };
+  std::vector<MeasurerEntry> measurers_;
   const fk_host_api* host_ = nullptr;
   fk_plugin* self_ = nullptr;
 };
@@ -1385,7 +1455,8 @@ struct Bridge {
       const std::string text = e.describe();
       // A refused request or call is routine (info); any other failure is not.
       const std::string_view cb(where);
-      const bool routine = e.effective_http_status() < 500 && (cb == "request" || cb == "call");
+      const bool routine =
+          e.effective_http_status() < 500 && (cb == "request" || cb == "call" || cb == "measure");
       if (!routine) {
         log.error("plugin callback failed", {{"callback", where}, {"error", text}});
       } else {
@@ -1510,6 +1581,20 @@ struct Bridge {
     }
   }
 
+  static fk_status measure(void* state, const fk_measure_args* args) noexcept {
+    Plugin* p = static_cast<Plugin*>(state);
+    if (p == nullptr || args == nullptr || !FK_HAS_FIELD(args, add_amount)) {
+      return FK_ERR_INVALID_ARGUMENT;
+    }
+    try {
+      MeasureContext ctx(p->host_, p->self_, *args);
+      Result<void> r = invoke([&] { return p->on_measure(ctx); });
+      return r ? FK_OK : from_error(ctx.log(), r.error(), "measure");
+    } catch (...) {
+      return from_exception(p->host_, p->self_, args->tenant, "measure");
+    }
+  }
+
   static fk_status event(void* state, const fk_event_args* args) noexcept {
     Plugin* p = static_cast<Plugin*>(state);
     if (p == nullptr || args == nullptr || !FK_HAS_FIELD(args, txn) || args->event == nullptr) {
@@ -1552,7 +1637,8 @@ constexpr fk_plugin_callbacks make_callbacks() noexcept {
                              &Bridge::shutdown,
                              &Bridge::request,
                              &Bridge::event,
-                             &Bridge::call};
+                             &Bridge::call,
+                             &Bridge::measure};
 }
 
 }  // namespace detail

@@ -101,7 +101,8 @@ static const fk_plugin_callbacks c_callbacks = {
     c_shutdown,
     c_request,
     c_event,
-    FK_NULL /* handle_call: exports no methods */
+    FK_NULL, /* handle_call: exports no methods */
+    FK_NULL  /* measure_request (ABI 1.2): measures nothing */
 };
 
 FK_PLUGIN_DEFINE("c-plugin", "1.0.0", &c_callbacks)
