@@ -13,6 +13,7 @@
 #include "db/migrator.hpp"
 #include "db/roles.hpp"
 #include "db/tenant_transaction.hpp"
+#include "integration/ledger_http_fixture.hpp"
 #include "plugins/plugin_admin.hpp"
 #include "plugins/plugin_host.hpp"
 #include "support/http_client.hpp"
@@ -1390,28 +1391,11 @@ TEST_CASE("ledger.so through the C ABI: routes, exact amounts, audit and events"
 // ---------------------------------------------------------------------------
 
 TEST_CASE("ledger over HTTP in the real kernel", "[ledgerhttp]") {
-  namespace fs = std::filesystem;
-  const fs::path bundle = fs::path(ledger_library()).parent_path() / "ledger-bundle";
-  std::string pattern = "/tmp/fk-ledger-plugins-XXXXXX";
-  REQUIRE(mkdtemp(pattern.data()) != nullptr);
-  const fs::path plugins_dir(pattern);
-  fs::copy(bundle, plugins_dir / "ledger", fs::copy_options::recursive);
-
-  auto config = fk::test::test_config();
-  config.plugins.dir = plugins_dir.string();
-  fk::test::TestKernel kernel(config);
-  const auto* loaded = kernel.app().plugins().find("ledger");
-  REQUIRE(loaded != nullptr);
-  const auto tenant = fk::test::create_tenant("ledger-http");
-  fk::plugins::set_plugin_enabled(TestDatabase::instance().owner_url(), tenant, loaded->manifest(),
-                                  true, {"system", "test", ""});
-
+  fk::test::ledger::LedgerKernel ledger;
+  const auto tenant = ledger.new_tenant("ledger-http");
   auto http = [&](const std::string& method, const std::string& target, const json& body = {},
-                  std::map<std::string, std::string> headers = {}) {
-    headers["X-Tenant-Id"] = tenant;
-    if (!body.is_null()) headers["Content-Type"] = "application/json";
-    return fk::test::http_call(kernel.port(), method, target, headers,
-                               body.is_null() ? std::string() : body.dump());
+                  const std::map<std::string, std::string>& headers = {}) {
+    return ledger.call(tenant, method, target, body, headers);
   };
 
   const auto cash =
@@ -1465,6 +1449,4 @@ TEST_CASE("ledger over HTTP in the real kernel", "[ledgerhttp]") {
   pqxx::work tx(connection);
   tx.exec_params("SELECT set_config('fk.tenant_id', $1, true)", tenant);
   CHECK(tx.exec("SELECT 1 FROM audit_log WHERE action = 'ledger.entry.post'").size() == 1);
-  std::error_code ignored;
-  fs::remove_all(plugins_dir, ignored);
 }
