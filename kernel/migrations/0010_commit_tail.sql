@@ -65,8 +65,9 @@ GRANT EXECUTE ON FUNCTION fk_audit_append(text, text, jsonb) TO fk_runtime;
 -- fk_outbox row per event, in the given order (seq follows it), one pending
 -- delivery per listed subscriber, and a notification PostgreSQL sends only
 -- on commit. Each element: {type, source, aggregateType, aggregateId,
--- payloadText (the JSON object as text), version, principal, correlationId, causationId, subscribers} —
--- validated by the kernel first, and again by the tables' checks.
+-- payloadText (the JSON object as text), version, principal, correlationId,
+-- causationId, subscribers} — validated by the kernel first, and again by
+-- the tables' checks.
 -- Returns the new event ids in order.
 CREATE FUNCTION fk_outbox_publish(p_tenant uuid, p_events jsonb) RETURNS SETOF uuid
   LANGUAGE plpgsql
@@ -75,6 +76,8 @@ CREATE FUNCTION fk_outbox_publish(p_tenant uuid, p_events jsonb) RETURNS SETOF u
   DECLARE
     v_ids        uuid[];
     v_deliveries bigint;
+    -- The transaction's time, formatted once for every event of the call.
+    v_timestamp  text := to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
   BEGIN
     WITH input AS MATERIALIZED (
       SELECT gen_random_uuid() AS event_id, e.value AS event, e.ordinality AS position
@@ -90,7 +93,7 @@ CREATE FUNCTION fk_outbox_publish(p_tenant uuid, p_events jsonb) RETURNS SETOF u
                'correlationId', i.event ->> 'correlationId',
                'causationId', i.event ->> 'causationId',
                'tenantId', p_tenant::text,
-               'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')),
+               'timestamp', v_timestamp),
              (i.event ->> 'version')::integer
         FROM input i ORDER BY i.position
       RETURNING fk_outbox.event_id, fk_outbox.seq, fk_outbox.aggregate_type,

@@ -403,6 +403,7 @@ fk_status PluginHost::publish(fk_txn& txn, const PublishSpec& spec, std::string&
       event.causation_id = txn.ctx->causation_id;
       // Written with the transaction's commit, with the others (a batch's
       // events are one statement); checked now, so the plugin hears of a mistake.
+      if (txn.events == nullptr) return FK_ERR_INTERNAL;
       txn.events->push_back(events::prepare(event, subscribers));
       return FK_OK;
     });

@@ -71,16 +71,25 @@ TEST_CASE("statements sent with the COMMIT commit with the transaction", "[pool]
         "INSERT INTO tenant_settings (tenant_id, key, value) VALUES ($1::uuid, $2, '1'::jsonb)",
         tenant, "tail." + std::to_string(round));
     transaction.commit(
-        {fk::events::publish_statement(tenant, {event_of("probe.done", {"alpha"})}),
+        {fk::events::publish_statement(tenant,
+                                       {event_of("probe.done", {"commit-tail-subscriber"})}),
          fk::audit::append_statement({record_of("tail.first"), record_of("tail.second")})});
   }
   CHECK(count_of(tenant, "SELECT count(*) FROM tenant_settings WHERE key LIKE 'tail.%'") == 3);
   CHECK(count_of(tenant, "SELECT count(*) FROM fk_outbox WHERE type = 'probe.done'") == 3);
-  CHECK(count_of(tenant, "SELECT count(*) FROM fk_event_deliveries WHERE subscriber = 'alpha'") ==
-        3);
+  CHECK(
+      count_of(
+          tenant,
+          "SELECT count(*) FROM fk_event_deliveries WHERE subscriber = 'commit-tail-subscriber'") ==
+      3);
   // The payload reached the table as sent: no number rewritten on the way.
   CHECK(fk::test::tenant_query(tenant, "SELECT payload->>'amount' FROM fk_outbox LIMIT 1")[0][0]
             .as<std::string>() == "12345678901234567890123");
+  // Delivered by hand: other suites' dispatchers in this process must not see them.
+  fk::test::tenant_query(
+      tenant,
+      "UPDATE fk_event_deliveries SET status = 'delivered', delivered_at = now() "
+      "WHERE subscriber = 'commit-tail-subscriber'");
   CHECK(count_of(tenant, "SELECT count(*) FROM audit_log") == 6);
   // The hashes the database chained are the ones the kernel's verifier computes.
   const auto report = fk::audit::verify(TestDatabase::instance().owner_url(), tenant, {});
