@@ -12,6 +12,7 @@
 #include "auth/user_store.hpp"
 #include "authz/rbac_policy.hpp"
 #include "db/tenant_transaction.hpp"
+#include "integration/ledger_http_fixture.hpp"
 #include "plugins/plugin_admin.hpp"
 #include "plugins/plugin_host.hpp"
 #include "support/http_client.hpp"
@@ -231,44 +232,6 @@ TEST_CASE("ledger measure: debit totals per currency, exact, with the handlers' 
 
 namespace {
 
-std::string run_command(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  std::size_t n = 0;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  const int status = pclose(pipe);
-  INFO(command << "\n" << out);
-  REQUIRE(status == 0);
-  return out;
-}
-
-// The ledger bundle, built once per process out of tree against the
-// installed SDK (tests/ledger/build_ledger_plugin.sh), or $FK_LEDGER_SO's.
-fs::path ledger_bundle() {
-  static const fs::path bundle = [] {
-    if (const char* given = std::getenv("FK_LEDGER_SO")) {
-      return fs::path(given).parent_path() / "ledger-bundle";
-    }
-    const auto build_dir = fs::path(FK_BINARY).parent_path().parent_path();
-    static const std::string work = "/tmp/fk-ledger-approval-" + std::to_string(getpid());
-    std::atexit([] {
-      std::error_code ignored;
-      fs::remove_all(work, ignored);
-    });
-    const std::string output =
-        run_command(std::string(FK_SOURCE_DIR) + "/tests/ledger/build_ledger_plugin.sh " +
-                    build_dir.string() + " " + work + " 2>&1");
-    const auto at = output.rfind("ledger.so: ");
-    REQUIRE(at != std::string::npos);
-    std::string so = output.substr(at + 11);
-    while (!so.empty() && (so.back() == '\n' || so.back() == '\r')) so.pop_back();
-    return fs::path(so).parent_path() / "ledger-bundle";
-  }();
-  return bundle;
-}
-
 // A scratch directory removed at scope exit.
 struct ScratchDir {
   fs::path path;
@@ -372,7 +335,8 @@ json entry(const std::string& amount, const std::string& currency = "USD") {
 
 TEST_CASE("large postings wait for a second person; small ones post at once", "[ledgerapproval]") {
   ScratchDir plugins("fk-ledger-approval-plugins");
-  fs::copy(ledger_bundle(), plugins.path / "ledger", fs::copy_options::recursive);
+  fs::copy(fk::test::ledger::ledger_bundle_dir(), plugins.path / "ledger",
+           fs::copy_options::recursive);
   ScratchDir policies("fk-ledger-approval-policies");
   write_policies(policies.path, "",
                  R"(  ledger:entries.post:

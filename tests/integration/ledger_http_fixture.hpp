@@ -27,40 +27,42 @@
 
 namespace fk::test::ledger {
 
-// The bundle directory (ledger.so + manifest.yaml + migrations/), built once
-// per process in its own work directory (removed at exit).
-inline std::filesystem::path ledger_bundle_dir() {
-  static const std::filesystem::path bundle = [] {
-    std::string so;
-    if (const char* given = std::getenv("FK_LEDGER_SO")) {
-      so = given;
-    } else {
-      const auto build_dir = std::filesystem::path(FK_BINARY).parent_path().parent_path();
-      static const std::string work = "/tmp/fk-ledger-http-" + std::to_string(getpid());
-      std::atexit([] {
-        std::error_code ignored;
-        std::filesystem::remove_all(work, ignored);
-      });
-      const std::string command = std::string(FK_SOURCE_DIR) +
-                                  "/tests/ledger/build_ledger_plugin.sh " + build_dir.string() +
-                                  " " + work + " 2>&1";
-      std::string out;
-      FILE* pipe = popen(command.c_str(), "r");
-      REQUIRE(pipe != nullptr);
-      char buffer[4096];
-      std::size_t n = 0;
-      while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-      const int status = pclose(pipe);
-      INFO(command << "\n" << out);
-      REQUIRE(status == 0);
-      const auto at = out.rfind("ledger.so: ");
-      REQUIRE(at != std::string::npos);
-      so = out.substr(at + 11);
-      while (!so.empty() && (so.back() == '\n' || so.back() == '\r')) so.pop_back();
-    }
-    return std::filesystem::path(so).parent_path() / "ledger-bundle";
+// ledger.so, built once per process out of tree against the installed SDK
+// (tests/ledger/build_ledger_plugin.sh) in its own work directory, removed
+// at exit after the hosts have unloaded it; or $FK_LEDGER_SO.
+inline const std::string& ledger_library() {
+  static const std::string path = [] {
+    if (const char* given = std::getenv("FK_LEDGER_SO")) return std::string(given);
+    const auto build_dir = std::filesystem::path(FK_BINARY).parent_path().parent_path();
+    static const std::string work = "/tmp/fk-ledger-plugin-" + std::to_string(getpid());
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(work, ignored);
+    });
+    const std::string command = std::string(FK_SOURCE_DIR) +
+                                "/tests/ledger/build_ledger_plugin.sh " + build_dir.string() + " " +
+                                work + " 2>&1";
+    std::string out;
+    FILE* pipe = popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    char buffer[4096];
+    std::size_t n = 0;
+    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+    const int status = pclose(pipe);
+    INFO(command << "\n" << out);
+    REQUIRE(status == 0);
+    const auto at = out.rfind("ledger.so: ");
+    REQUIRE(at != std::string::npos);
+    std::string so = out.substr(at + 11);
+    while (!so.empty() && (so.back() == '\n' || so.back() == '\r')) so.pop_back();
+    return so;
   }();
-  return bundle;
+  return path;
+}
+
+// The package directory next to it (ledger.so + manifest.yaml + migrations/).
+inline std::filesystem::path ledger_bundle_dir() {
+  return std::filesystem::path(ledger_library()).parent_path() / "ledger-bundle";
 }
 
 // A kernel serving the ledger bundle from its own plugins directory.

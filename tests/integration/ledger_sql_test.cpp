@@ -1121,27 +1121,7 @@ using fk::test::ledger::HttpAnswer;
 using fk::test::ledger::HttpCall;
 
 // Builds ledger.so once per process (or takes $FK_LEDGER_SO).
-std::string ledger_library() {
-  static const std::string path = [] {
-    if (const char* given = std::getenv("FK_LEDGER_SO")) return std::string(given);
-    const auto build_dir = std::filesystem::path(FK_BINARY).parent_path().parent_path();
-    static const std::string work = "/tmp/fk-ledger-plugin-" + std::to_string(getpid());
-    // Removed at exit, after the hosts (constructed later) have unloaded it.
-    std::atexit([] {
-      std::error_code ignored;
-      std::filesystem::remove_all(work, ignored);
-    });
-    const std::string output =
-        run_command(std::string(FK_SOURCE_DIR) + "/tests/ledger/build_ledger_plugin.sh " +
-                    build_dir.string() + " " + work + " 2>&1");
-    const auto at = output.rfind("ledger.so: ");
-    REQUIRE(at != std::string::npos);
-    std::string so = output.substr(at + 11);
-    while (!so.empty() && (so.back() == '\n' || so.back() == '\r')) so.pop_back();
-    return so;
-  }();
-  return path;
-}
+using fk::test::ledger::ledger_library;
 
 AbiHost& plugin_host() {
   static AbiHost host(runtime_pool(), ledger_library());
