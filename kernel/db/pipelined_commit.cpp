@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace fk::db {
 namespace {
@@ -113,7 +114,15 @@ void commit_pipelined(Connection& connection_object, const std::vector<Statement
       case PGRES_COMMAND_OK:
       case PGRES_TUPLES_OK:
         if (expected[i].is_preparation) connection_object.mark_prepared_for_libpq(*expected[i].sql);
-        committed = i + 1 == expected.size();
+        if (i + 1 == expected.size()) {
+          // COMMIT of a transaction that had already failed succeeds with the
+          // tag ROLLBACK: report it, never mistake it for a commit.
+          committed = std::string_view(PQcmdStatus(result.get())) == "COMMIT";
+          if (!committed && !failure.happened) {
+            failure = Failure{true, "the transaction had already failed; COMMIT rolled it back",
+                              "25P02", kCommit};
+          }
+        }
         break;
       case PGRES_PIPELINE_ABORTED:  // skipped after an earlier failure
         break;

@@ -198,3 +198,32 @@ TEST_CASE("exec_prepared_cached names a statement once per connection, results u
   CHECK(fk::db::exec_prepared_cached(tx, sql, {"41", "x"})[0][0].as<int>() == 42);
   CHECK(prepared_names(tx).empty());
 }
+
+TEST_CASE("committing a transaction that already failed is reported, not taken for a commit",
+          "[pool]") {
+  const auto tenant = fk::test::create_tenant("commit-after-failure");
+  fk::db::ConnectionPool pool(TestDatabase::instance().runtime_url(), 1,
+                              std::chrono::milliseconds(2000));
+  {
+    fk::db::TenantTransaction transaction(pool, tenant);
+    transaction.work().exec_params(
+        "INSERT INTO tenant_settings (tenant_id, key, value) VALUES ($1::uuid, 'lost', '1')",
+        tenant);
+    // A caller that swallows a failed statement and commits anyway: the
+    // server answers that COMMIT with ROLLBACK. (libpqxx aborts its
+    // transaction object after a failed exec(), but not after a failed
+    // prepared statement, which is how plugin SQL runs.)
+    CHECK_THROWS_AS(fk::db::exec_prepared_cached(transaction.work(), "SELECT 1 / $1::int", {"0"}),
+                    pqxx::sql_error);
+    try {
+      transaction.commit();
+      FAIL("a rolled-back transaction was reported as committed");
+    } catch (const pqxx::sql_error& e) {
+      CHECK(e.sqlstate() == "25P02");
+    }
+  }
+  CHECK(count_of(tenant, "SELECT count(*) FROM tenant_settings WHERE key = 'lost'") == 0);
+  fk::db::TenantTransaction next(pool, tenant);
+  next.commit({fk::audit::append_statement({record_of("after.failure")})});
+  CHECK(count_of(tenant, "SELECT count(*) FROM audit_log") == 1);
+}
