@@ -79,6 +79,25 @@ CREATE FUNCTION fk_outbox_publish(p_tenant uuid, p_events jsonb) RETURNS SETOF u
     -- The transaction's time, formatted once for every event of the call.
     v_timestamp  text := to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
   BEGIN
+    -- The common case, one event nobody subscribes to (a posting's), as one
+    -- plain INSERT: a third of the set-based statement's cost.
+    IF jsonb_array_length(p_events) = 1
+       AND jsonb_array_length(coalesce(p_events -> 0 -> 'subscribers', '[]')) = 0 THEN
+      RETURN QUERY
+        INSERT INTO fk_outbox (tenant_id, type, source, aggregate_type, aggregate_id, payload,
+                               metadata, version)
+        SELECT p_tenant, e ->> 'type', e ->> 'source', e ->> 'aggregateType', e ->> 'aggregateId',
+               (e ->> 'payloadText')::jsonb,
+               jsonb_build_object('userId', e ->> 'principal',
+                                  'correlationId', e ->> 'correlationId',
+                                  'causationId', e ->> 'causationId',
+                                  'tenantId', p_tenant::text,
+                                  'timestamp', v_timestamp),
+               (e ->> 'version')::integer
+          FROM (SELECT p_events -> 0 AS e) AS one
+        RETURNING fk_outbox.event_id;
+      RETURN;
+    END IF;
     WITH input AS MATERIALIZED (
       SELECT gen_random_uuid() AS event_id, e.value AS event, e.ordinality AS position
         FROM jsonb_array_elements(p_events) WITH ORDINALITY AS e(value, ordinality)
