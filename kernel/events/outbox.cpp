@@ -17,44 +17,83 @@ void require(bool condition, const std::string& message) {
 
 }  // namespace
 
-OutgoingEvent prepare(const EventToPublish& event, const std::vector<std::string>& subscribers) {
+bool is_json_object(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  // accept() checks the whole text without building it (a SAX pass).
+  return first != std::string_view::npos && text[first] == '{' &&
+         nlohmann::json::accept(text.begin(), text.end());
+}
+
+OutgoingEvent prepare(EventToPublish event, const std::vector<std::string>& subscribers) {
   require(!event.type.empty(), "the event type is empty");
   require(!event.source.empty(), "the source of event \"" + event.type + "\" is empty");
   require(event.version >= 1, "event \"" + event.type + "\" has version " +
                                   std::to_string(event.version) + " (must be >= 1)");
   // Checked here, not only by the table's CHECK, so the publisher gets a
-  // message naming the event instead of a SQL error.
-  const auto payload = nlohmann::json::parse(event.payload_json, nullptr, false);
-  require(payload.is_object(), "the payload of event \"" + event.type + "\" is not a JSON object");
+  // message naming the event instead of a SQL error. publish_statement
+  // relies on it: it writes the payload into its JSON as it is.
+  require(is_json_object(event.payload_json),
+          "the payload of event \"" + event.type + "\" is not a JSON object");
   std::set<std::string> distinct;
   for (const auto& subscriber : subscribers) {
     require(!subscriber.empty(), "event \"" + event.type + "\" names an empty subscriber");
     distinct.insert(subscriber);
   }
-  return OutgoingEvent{event, std::vector<std::string>(distinct.begin(), distinct.end())};
+  return OutgoingEvent{std::move(event),
+                       std::vector<std::string>(distinct.begin(), distinct.end())};
 }
+
+namespace {
+
+void append_string(std::string& out, std::string_view key, const std::string& value) {
+  out += '"';
+  out += key;
+  out += "\":";
+  out += nlohmann::json(value).dump();
+}
+
+}  // namespace
 
 db::Statement publish_statement(const std::string& tenant_id,
                                 const std::vector<OutgoingEvent>& events) {
-  // One array parameter; the function writes every row (migration 0010,
-  // fk_outbox_publish). The payload stays text until PostgreSQL parses it,
-  // as it would a payload bound on its own (no number rewritten on the way).
-  nlohmann::json rows = nlohmann::json::array();
+  // One array parameter; the function writes every row (fk_outbox_publish,
+  // migrations 0010 and 0011). Each payload goes in as the text the
+  // publisher wrote -- prepare() checked that it is one JSON object -- so
+  // PostgreSQL parses it once, as it would a payload bound on its own, and
+  // no number is rewritten on the way.
+  std::size_t size = 2;
+  for (const auto& outgoing : events) size += outgoing.event.payload_json.size() + 400;
+  std::string rows;
+  rows.reserve(size);
+  rows += '[';
   for (const auto& outgoing : events) {
     const auto& event = outgoing.event;
-    rows.push_back({{"type", event.type},
-                    {"source", event.source},
-                    {"aggregateType", event.aggregate_type},
-                    {"aggregateId", event.aggregate_id},
-                    {"payloadText", event.payload_json},
-                    {"version", event.version},
-                    {"principal", event.principal},
-                    {"correlationId", event.correlation_id},
-                    {"causationId", event.causation_id},
-                    {"subscribers", outgoing.subscribers}});
+    if (rows.size() > 1) rows += ',';
+    rows += '{';
+    append_string(rows, "type", event.type);
+    rows += ',';
+    append_string(rows, "source", event.source);
+    rows += ',';
+    append_string(rows, "aggregateType", event.aggregate_type);
+    rows += ',';
+    append_string(rows, "aggregateId", event.aggregate_id);
+    rows += ",\"version\":";
+    rows += std::to_string(event.version);
+    rows += ',';
+    append_string(rows, "principal", event.principal);
+    rows += ',';
+    append_string(rows, "correlationId", event.correlation_id);
+    rows += ',';
+    append_string(rows, "causationId", event.causation_id);
+    rows += ",\"subscribers\":";
+    rows += nlohmann::json(outgoing.subscribers).dump();
+    rows += ",\"payload\":";
+    rows += event.payload_json;
+    rows += '}';
   }
+  rows += ']';
   return db::Statement{"SELECT fk_outbox_publish($1::uuid, $2::jsonb)::text",
-                       {tenant_id, rows.dump()}};
+                       {tenant_id, std::move(rows)}};
 }
 
 std::vector<std::string> publish_all(pqxx::transaction_base& tx, const std::string& tenant_id,

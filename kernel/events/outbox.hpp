@@ -9,6 +9,7 @@
 #include <pqxx/pqxx>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fk::events {
@@ -34,10 +35,13 @@ struct OutgoingEvent {
   std::vector<std::string> subscribers;  // distinct, none empty
 };
 
+// Whether `text` is exactly one JSON object (whitespace around it allowed).
+bool is_json_object(std::string_view text);
+
 // Checks what a publisher asked for, so the publisher hears of its mistake:
 // throws std::invalid_argument for an empty type/source/subscriber, a
 // payload that is not a JSON object or a version < 1.
-OutgoingEvent prepare(const EventToPublish& event, const std::vector<std::string>& subscribers);
+OutgoingEvent prepare(EventToPublish event, const std::vector<std::string>& subscribers);
 
 // The statement that publishes `events` for `tenant_id` (which must be the
 // tenant set in the transaction it runs in: row-level security refuses any

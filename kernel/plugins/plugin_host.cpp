@@ -379,8 +379,7 @@ fk_status PluginHost::publish(fk_txn& txn, const PublishSpec& spec, std::string&
     message = "event type \"" + spec.type + "\" is not listed under events.publishes";
     return FK_ERR_PERMISSION_DENIED;
   }
-  const auto payload = nlohmann::json::parse(spec.payload_json, nullptr, false);
-  if (!payload.is_object() || spec.version < 1) {
+  if (spec.version < 1 || !events::is_json_object(spec.payload_json)) {
     code = "INVALID_EVENT";
     message = "an event payload must be a JSON object and its version at least 1";
     return FK_ERR_INVALID_ARGUMENT;
@@ -404,7 +403,7 @@ fk_status PluginHost::publish(fk_txn& txn, const PublishSpec& spec, std::string&
       // Written with the transaction's commit, with the others (a batch's
       // events are one statement); checked now, so the plugin hears of a mistake.
       if (txn.events == nullptr) return FK_ERR_INTERNAL;
-      txn.events->push_back(events::prepare(event, subscribers));
+      txn.events->push_back(events::prepare(std::move(event), subscribers));
       return FK_OK;
     });
   } catch (const Abandoned&) {

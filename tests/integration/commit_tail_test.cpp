@@ -227,3 +227,50 @@ TEST_CASE("committing a transaction that already failed is reported, not taken f
   next.commit({fk::audit::append_statement({record_of("after.failure")})});
   CHECK(count_of(tenant, "SELECT count(*) FROM audit_log") == 1);
 }
+
+TEST_CASE("an event payload must be one JSON object and reaches the outbox as written", "[pool]") {
+  using fk::events::is_json_object;
+  CHECK(is_json_object(R"({"a": 1})"));
+  CHECK(is_json_object(" \n{}\t "));
+  CHECK_FALSE(is_json_object(""));
+  CHECK_FALSE(is_json_object("[1]"));
+  CHECK_FALSE(is_json_object(R"("text")"));
+  CHECK_FALSE(is_json_object("{"));
+  // Text after the object would end up inside the outbox statement's array.
+  CHECK_FALSE(is_json_object(R"({"a": 1}, {"b": 2})"));
+  CHECK_FALSE(is_json_object(R"({"a": 1}]})"));
+  CHECK_FALSE(is_json_object(R"({"a": 1} x)"));
+
+  fk::events::EventToPublish event;
+  event.source = "kernel";
+  event.type = "probe.payload";
+  event.payload_json = R"({"a": 1}], "type": "forged")";
+  CHECK_THROWS_AS(fk::events::prepare(event, {}), std::invalid_argument);
+
+  const auto tenant = fk::test::create_tenant("outbox-payload");
+  fk::db::ConnectionPool pool(TestDatabase::instance().runtime_url(), 1,
+                              std::chrono::milliseconds(2000));
+  const std::string payload =
+      R"({"quote": "say \"hi\"\\", "unicode": "ünï \u00e9 \ud83d\ude00", "nested": {"list": [1, -2.50, 1e3, null, true]}, "big": 98765432109876543210.123})";
+  event.payload_json = payload;
+  event.aggregate_type = "probe";
+  event.aggregate_id = "quote \"id\"";
+  event.principal = "system";
+  event.correlation_id = "req-\"2\"";
+  {
+    fk::db::TenantTransaction transaction(pool, tenant);
+    transaction.commit({fk::events::publish_statement(
+        tenant, {fk::events::prepare(event, {}), fk::events::prepare(event, {})})});
+  }
+  const auto rows = fk::test::tenant_query(
+      tenant, "SELECT payload = '" + payload +
+                  "'::jsonb, payload->>'big', aggregate_id, metadata->>'correlationId' "
+                  "FROM fk_outbox WHERE type = 'probe.payload' ORDER BY seq");
+  REQUIRE(rows.size() == 2);
+  for (const auto& row : rows) {
+    CHECK(row[0].as<bool>());
+    CHECK(row[1].as<std::string>() == "98765432109876543210.123");
+    CHECK(row[2].as<std::string>() == "quote \"id\"");
+    CHECK(row[3].as<std::string>() == "req-\"2\"");
+  }
+}
