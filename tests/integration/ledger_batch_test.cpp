@@ -11,6 +11,7 @@
 #include "db/connection_pool.hpp"
 #include "db/migrator.hpp"
 #include "db/tenant_transaction.hpp"
+#include "ledger/ledger_migrations.hpp"
 #include "support/test_database.hpp"
 
 #include <catch2/catch.hpp>
@@ -36,29 +37,12 @@ namespace {
 using fk::test::TestDatabase;
 using nlohmann::json;
 
-// The ledger's migrations, as ledger_sql_test.cpp applies them (same files,
-// same order, hence the same checksums whichever test file runs first).
-std::vector<fk::db::MigrationSource> ledger_migrations() {
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(FK_SOURCE_DIR "/plugins/ledger/migrations")) {
-    if (entry.path().extension() == ".sql") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  std::vector<fk::db::MigrationSource> sources;
-  for (const auto& file : files) {
-    std::ifstream in(file);
-    std::stringstream text;
-    text << in.rdbuf();
-    sources.push_back(fk::db::MigrationSource{file.filename().string(), text.str()});
-  }
-  return sources;
-}
-
 fk::db::ConnectionPool& pool() {
   static std::once_flag once;
   std::call_once(once, [] {
-    fk::db::Migrator(TestDatabase::instance().owner_url(), "ledger", ledger_migrations()).migrate();
+    fk::db::Migrator(TestDatabase::instance().owner_url(), "ledger",
+                     fk::test::ledger::ledger_migrations())
+        .migrate();
   });
   static fk::db::ConnectionPool runtime(TestDatabase::instance().runtime_url(), 8,
                                         std::chrono::seconds(60));
@@ -227,7 +211,7 @@ TEST_CASE("a 500-entry batch moves each account by exactly the sum of its lines"
     CHECK(result["failed"] == 0);
     CHECK(result["replayed"] == false);
     REQUIRE(result["results"].size() == 500);
-    REQUIRE(result["entries"].size() == 500);
+    REQUIRE(result["events"].size() == 500);
     std::set<std::string> ids;
     for (std::size_t i = 0; i < 500; ++i) {
       const json& r = result["results"][i];
@@ -235,20 +219,26 @@ TEST_CASE("a 500-entry batch moves each account by exactly the sum of its lines"
       CHECK(r["status"] == "posted");
       CHECK(r.size() == 3);  // index, status, entryId
       ids.insert(r["entryId"].get<std::string>());
-      // The events' copy: the entry as posted, in batch order.
-      const json& posted = result["entries"][i];
-      CHECK(posted["id"] == r["entryId"]);
+      // Its ledger.entry.posted event, in batch order: the payload a single
+      // posting's event has, as JSON text.
+      const json& event = result["events"][i];
+      CHECK(event["entryId"] == r["entryId"]);
+      const json posted = json::parse(event["payload"].get<std::string>());
+      CHECK(posted.size() == 6);
+      CHECK(posted["entryId"] == r["entryId"]);
       CHECK(posted["kind"] == "standard");
+      CHECK(posted["date"].is_string());
       CHECK(posted["description"] == entries[i]["description"]);
       CHECK(posted["metadata"] == json::object());
       REQUIRE(posted["lines"].size() == 2);
       for (std::size_t k = 0; k < 2; ++k) {
         const json& l = posted["lines"][k];
-        CHECK(l["lineNo"] == k + 1);
+        CHECK(l.size() == 5);
         CHECK(l["accountCode"] == entries[i]["lines"][k]["accountCode"]);
         CHECK(l["minor"] == entries[i]["lines"][k]["amount"]);
         CHECK(l["currency"] == "USD");
         CHECK(l["accountId"].is_string());
+        CHECK(l["amount"].is_string());
       }
     }
     CHECK(ids.size() == 500);
@@ -284,7 +274,10 @@ TEST_CASE("amounts in a batch keep each currency's exponent, to the last bigint"
             true);
   INFO(result.dump());
   REQUIRE_FALSE(is_error(result));
-  const json& entries = result["entries"];
+  json entries = json::array();
+  for (const json& event : result["events"]) {
+    entries.push_back(json::parse(event["payload"].get<std::string>()));
+  }
   REQUIRE(entries.size() == 3);
   CHECK(entries[0]["lines"][0]["amount"] == "1234");
   CHECK(entries[0]["lines"][1]["amount"] == "-1234");
@@ -292,15 +285,14 @@ TEST_CASE("amounts in a batch keep each currency's exponent, to the last bigint"
   CHECK(entries[1]["lines"][1]["amount"] == "0.005");
   CHECK(entries[2]["lines"][0]["amount"] == "-92233720368547758.07");
   CHECK(entries[2]["lines"][1]["amount"] == "92233720368547758.07");
-  CHECK(entries[2]["lines"][0]["memo"] == "memo with \"quotes\" and \\");
   CHECK(entries[2]["description"] == odd["description"]);
   CHECK(entries[2]["metadata"] == odd["metadata"]);
   CHECK(entries[2]["date"] == "2026-01-31");
   // The stored entry reads back the same as the batch announced it.
   const json stored =
-      call(tenant, "SELECT ledger_get_entry($1::uuid)", entries[2]["id"].get<std::string>());
+      call(tenant, "SELECT ledger_get_entry($1::uuid)", entries[2]["entryId"].get<std::string>());
   CHECK(stored["lines"][0]["amount"] == entries[2]["lines"][0]["amount"]);
-  CHECK(stored["lines"][0]["memo"] == entries[2]["lines"][0]["memo"]);
+  CHECK(stored["lines"][0]["memo"] == "memo with \"quotes\" and \\");
   CHECK(stored["metadata"] == odd["metadata"]);
   check_ledger_consistent(tenant);
 }
@@ -352,7 +344,7 @@ TEST_CASE("independent batches refuse bad entries exactly as single postings do"
   CHECK(result["posted"] == good_count);
   CHECK(result["failed"] == bad.size());
   REQUIRE(result["results"].size() == entries.size());
-  REQUIRE(result["entries"].size() == good_count);
+  REQUIRE(result["events"].size() == good_count);
   for (std::size_t i = 0; i < bad.size(); ++i) {
     const json& r = result["results"][bad_at[i]];
     INFO("entry " << bad_at[i] << ": " << r.dump());
@@ -366,7 +358,7 @@ TEST_CASE("independent batches refuse bad entries exactly as single postings do"
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const json& r = result["results"][i];
     if (r["status"] != "posted") continue;
-    CHECK(result["entries"][posted_seen]["id"] == r["entryId"]);
+    CHECK(result["events"][posted_seen]["entryId"] == r["entryId"]);
     ++posted_seen;
   }
   CHECK(posted_seen == good_count);

@@ -14,6 +14,7 @@
 #include "db/roles.hpp"
 #include "db/tenant_transaction.hpp"
 #include "integration/ledger_http_fixture.hpp"
+#include "ledger/ledger_migrations.hpp"
 #include "plugins/plugin_admin.hpp"
 #include "plugins/plugin_host.hpp"
 #include "support/http_client.hpp"
@@ -47,30 +48,14 @@ namespace {
 using fk::test::TestDatabase;
 using nlohmann::json;
 
-const char* const kLedgerMigrationsDir = FK_SOURCE_DIR "/plugins/ledger/migrations";
-
-std::vector<fk::db::MigrationSource> ledger_migrations() {
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(kLedgerMigrationsDir)) {
-    if (entry.path().extension() == ".sql") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  std::vector<fk::db::MigrationSource> sources;
-  for (const auto& file : files) {
-    std::ifstream in(file);
-    std::stringstream text;
-    text << in.rdbuf();
-    sources.push_back(fk::db::MigrationSource{file.filename().string(), text.str()});
-  }
-  return sources;
-}
-
 // Applies the ledger's migrations once per test process, as the kernel
 // does when it loads the plugin (owner role, component "ledger").
 void ensure_ledger_schema() {
   static std::once_flag once;
   std::call_once(once, [] {
-    fk::db::Migrator(TestDatabase::instance().owner_url(), "ledger", ledger_migrations()).migrate();
+    fk::db::Migrator(TestDatabase::instance().owner_url(), "ledger",
+                     fk::test::ledger::ledger_migrations())
+        .migrate();
   });
 }
 
@@ -844,7 +829,7 @@ TEST_CASE("batch posting: all-or-nothing or independent", "[ledgersql]") {
   CHECK(independent["failed"] == 1);
   CHECK(independent["results"][1]["status"] == "failed");
   CHECK(independent["results"][1]["error"]["code"] == "UNBALANCED_ENTRY");
-  CHECK(independent["entries"].size() == 2);
+  CHECK(independent["events"].size() == 2);
   CHECK(posted(tenant, cash) == 200);
   const json replay = batch({good, bad, good}, false, "import-1");
   CHECK(replay["replayed"] == true);
@@ -860,6 +845,11 @@ TEST_CASE("batch posting: all-or-nothing or independent", "[ledgersql]") {
   CHECK(rerun["results"][0]["status"] == "replayed");
   CHECK(rerun["results"][1]["status"] == "posted");
   CHECK(posted(tenant, cash) == 400);
+  // Per-entry keys take the entry-by-entry path; its event is the one the
+  // set-based path writes for the same entry (compared below).
+  REQUIRE(rerun["events"].size() == 1);
+  json one_by_one = json::parse(rerun["events"][0]["payload"].get<std::string>());
+  CHECK(one_by_one["entryId"] == rerun["results"][1]["entryId"]);
 
   json many = json::array();
   for (int i = 0; i < 500; ++i) many.push_back(good);
@@ -870,6 +860,12 @@ TEST_CASE("batch posting: all-or-nothing or independent", "[ledgersql]") {
                       .count();
   WARN("500-entry batch (1000 lines) took " << ms << " ms");
   CHECK(big["posted"] == 500);
+  REQUIRE(big["events"].size() == 500);
+  json set_based = json::parse(big["events"][0]["payload"].get<std::string>());
+  CHECK(set_based["entryId"] == big["results"][0]["entryId"]);
+  one_by_one.erase("entryId");
+  set_based.erase("entryId");
+  CHECK(set_based == one_by_one);
   CHECK(posted(tenant, cash) == 400 + 500 * 100);
   check_invariants(tenant);
 }
@@ -1346,6 +1342,7 @@ TEST_CASE("ledger.so through the C ABI: routes, exact amounts, audit and events"
     CHECK(batch_result["posted"] == 1);
     CHECK(batch_result["failed"] == 1);
     CHECK_FALSE(batch_result.contains("entries"));
+    CHECK_FALSE(batch_result.contains("events"));
     CHECK(count_events("ledger.entry.posted") == before + 1);
     json atomic = batch;
     atomic["mode"] = "atomic";

@@ -433,12 +433,11 @@ class LedgerPlugin final : public fk::sdk::Plugin {
         static_cast<std::size_t>(config_int(ctx, "max_batch_entries", kDefaultMaxBatchEntries)),
         static_cast<std::size_t>(config_int(ctx, "max_entry_lines", kDefaultMaxEntryLines)));
     if (req.error) return to_error(*req.error);
-    const json result =
-        call_json(ctx, "ledger_post_batch_request",
-                  "SELECT ledger_post_batch_request($1::jsonb, $2::boolean, $3, $4)",
-                  req.value.at("entries").dump(), req.value.at("atomic").get<bool>(), key,
-                  ctx.tenant().principal())
-            .value();
+    json result = call_json(ctx, "ledger_post_batch_request",
+                            "SELECT ledger_post_batch_request($1::jsonb, $2::boolean, $3, $4)",
+                            req.value.at("entries").dump(), req.value.at("atomic").get<bool>(), key,
+                            ctx.tenant().principal())
+                      .value();
     if (!result.value("replayed", false)) {
       json posted = json::array();
       const json& results = result.at("results");
@@ -450,16 +449,18 @@ class LedgerPlugin final : public fk::sdk::Plugin {
              {"posted", result.at("posted")},
              {"failed", result.at("failed")},
              {"entryIds", posted}});
-      // One event per posted entry, as if each had been posted alone.
-      const json& entries = result.at("entries");
-      for (std::size_t i = 0; i < entries.size(); ++i) {
-        publish(ctx, kEntryPosted, "entry", entries[i].at("id").get<std::string>(),
-                entry_summary(entries[i]));
+      // One event per posted entry, as if each had been posted alone; the
+      // SQL wrote each payload (migration 0008), published here as it is.
+      for (const json& event : result.at("events")) {
+        ctx.tx()
+            .publish(fk::sdk::EventSpec{kEntryPosted, "entry",
+                                        event.at("entryId").get_ref<const std::string&>(),
+                                        event.at("payload").get_ref<const std::string&>(), 1})
+            .value();
       }
     }
-    json body = result;
-    body.erase("entries");  // the events' copy; clients read results
-    respond_write(ctx, body);
+    result.erase("events");  // the events' copy; clients read results
+    respond_write(ctx, result);
     return {};
   }
 
