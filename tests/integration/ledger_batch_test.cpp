@@ -223,7 +223,7 @@ TEST_CASE("a 500-entry batch moves each account by exactly the sum of its lines"
       // posting's event has, as JSON text.
       const json& event = result["events"][i];
       CHECK(event["entryId"] == r["entryId"]);
-      const json posted = json::parse(event["payload"].get<std::string>());
+      const json posted = event["payload"];
       CHECK(posted.size() == 6);
       CHECK(posted["entryId"] == r["entryId"]);
       CHECK(posted["kind"] == "standard");
@@ -262,8 +262,8 @@ TEST_CASE("amounts in a batch keep each currency's exponent, to the last bigint"
   new_account(tenant, "USD-CASH", "asset", "USD");
   new_account(tenant, "USD-SALES", "income", "USD");
   const int64_t big = 9223372036854775807;  // the largest bigint
-  json odd =
-      entry("quote \" backslash \\ tab \t", {line("USD-CASH", -big), line("USD-SALES", big)});
+  json odd = entry("quote \" backslash \\ tab \t newline \n",
+                   {line("USD-CASH", -big), line("USD-SALES", big)});
   odd["lines"][0]["memo"] = "memo with \"quotes\" and \\";
   odd["metadata"] = {{"source", "csv"}, {"row", 7}, {"nested", {{"a", json::array({1, "x"})}}}};
   odd["date"] = "2026-01-31";
@@ -276,9 +276,29 @@ TEST_CASE("amounts in a batch keep each currency's exponent, to the last bigint"
   REQUIRE_FALSE(is_error(result));
   json entries = json::array();
   for (const json& event : result["events"]) {
-    entries.push_back(json::parse(event["payload"].get<std::string>()));
+    entries.push_back(event["payload"]);
   }
   REQUIRE(entries.size() == 3);
+  {
+    // What the plugin publishes: one "<entryId>\t<payload>" line per event,
+    // even with a tab and a newline in the description.
+    fk::db::TenantTransaction tx(pool(), tenant);
+    const auto lines = tx.work()
+                           .exec_params1("SELECT ledger_batch_events($1::jsonb)", result.dump())[0]
+                           .as<std::string>();
+    std::stringstream in(lines);
+    std::string line;
+    std::size_t k = 0;
+    while (std::getline(in, line)) {
+      REQUIRE(k < 3);
+      const auto tab = line.find('\t');
+      REQUIRE(tab != std::string::npos);
+      CHECK(line.substr(0, tab) == entries[k]["entryId"]);
+      CHECK(json::parse(line.substr(tab + 1)) == entries[k]);
+      ++k;
+    }
+    CHECK(k == 3);
+  }
   CHECK(entries[0]["lines"][0]["amount"] == "1234");
   CHECK(entries[0]["lines"][1]["amount"] == "-1234");
   CHECK(entries[1]["lines"][0]["amount"] == "-0.005");

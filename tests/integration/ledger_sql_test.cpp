@@ -848,7 +848,7 @@ TEST_CASE("batch posting: all-or-nothing or independent", "[ledgersql]") {
   // Per-entry keys take the entry-by-entry path; its event is the one the
   // set-based path writes for the same entry (compared below).
   REQUIRE(rerun["events"].size() == 1);
-  json one_by_one = json::parse(rerun["events"][0]["payload"].get<std::string>());
+  json one_by_one = rerun["events"][0]["payload"];
   CHECK(one_by_one["entryId"] == rerun["results"][1]["entryId"]);
 
   json many = json::array();
@@ -861,7 +861,7 @@ TEST_CASE("batch posting: all-or-nothing or independent", "[ledgersql]") {
   WARN("500-entry batch (1000 lines) took " << ms << " ms");
   CHECK(big["posted"] == 500);
   REQUIRE(big["events"].size() == 500);
-  json set_based = json::parse(big["events"][0]["payload"].get<std::string>());
+  json set_based = big["events"][0]["payload"];
   CHECK(set_based["entryId"] == big["results"][0]["entryId"]);
   one_by_one.erase("entryId");
   set_based.erase("entryId");

@@ -5,16 +5,17 @@
 -- whole array (~250 kB for 500 entries), rebuilt each payload and serialized
 -- it again, while the batch's account rows stayed locked until COMMIT. Now the
 -- batch answers "events": one {"entryId", "payload"} per posted entry, in
--- batch order, where payload is the event's JSON text, exactly the fields the
--- single posting's event has (ledger_plugin.cpp, entry_summary):
+-- batch order, where payload is exactly the single posting's event payload
+-- (ledger_plugin.cpp, entry_summary):
 --   {"entryId", "kind", "date", "description", "metadata",
 --    "lines": [{"accountId", "accountCode", "amount", "minor", "currency"}]}
--- The plugin publishes those strings as they are. Like "entries" before,
--- "events" is not part of the HTTP answer nor of a stored idempotent result.
+-- ledger_batch_events turns them into JSON Lines the plugin publishes as they
+-- are, without parsing them. Like "entries" before, "events" is not part of
+-- the HTTP answer nor of a stored idempotent result.
 
 -- The event payload of a posted entry, from ledger_entry_json's shape (the
 -- batch's entry-by-entry path).
-CREATE FUNCTION ledger_entry_event(p_entry jsonb) RETURNS text
+CREATE FUNCTION ledger_entry_event(p_entry jsonb) RETURNS jsonb
   LANGUAGE sql IMMUTABLE
   AS $$
   SELECT jsonb_build_object(
@@ -25,11 +26,22 @@ CREATE FUNCTION ledger_entry_event(p_entry jsonb) RETURNS text
                                         'accountCode', l.v->'accountCode',
                                         'amount', l.v->'amount', 'minor', l.v->'minor',
                                         'currency', l.v->'currency') ORDER BY l.o)
-                       FROM jsonb_array_elements(p_entry->'lines') WITH ORDINALITY AS l(v, o)))::text
+                       FROM jsonb_array_elements(p_entry->'lines') WITH ORDINALITY AS l(v, o)))
   $$;
 
--- As in 0007, answering "events" instead of "entries". Each payload is
--- written as text (see 0007 for why) and becomes one JSON string.
+-- A batch result's events as JSON Lines, one "<entryId><TAB><payload>" line
+-- per event in batch order (NULL when there are none). jsonb's text output
+-- escapes control characters inside strings, so neither a tab nor a newline
+-- can occur in a payload.
+CREATE FUNCTION ledger_batch_events(p_result jsonb) RETURNS text
+  LANGUAGE sql IMMUTABLE
+  AS $$
+  SELECT string_agg((e.v->>'entryId') || E'\t' || (e.v->'payload')::text, E'\n' ORDER BY e.o)
+  FROM jsonb_array_elements(coalesce(p_result->'events', '[]')) WITH ORDINALITY AS e(v, o)
+  $$;
+
+-- As in 0007, answering "events" instead of "entries" (written as text, see
+-- 0007 for why).
 CREATE OR REPLACE FUNCTION ledger_batch_response(p_e integer[], p_l integer[], p_ids uuid[],
     p_amounts bigint[], p_memos text[], p_entry_ids uuid[], p_dates date[],
     p_descriptions text[], p_metadata text[], p_line_counts integer[], p_bad integer[],
@@ -51,10 +63,9 @@ CREATE OR REPLACE FUNCTION ledger_batch_response(p_e integer[], p_l integer[], p
     FROM generate_series(1, cardinality(p_entry_ids)) AS o
     CROSS JOIN LATERAL (SELECT array_position(p_bad, o) AS p) b;
     SELECT string_agg('{"entryId":"' || p_entry_ids[x.e] || '","payload":'
-             || to_json('{"entryId":"' || p_entry_ids[x.e] || '","kind":"standard","date":'
-                        || to_json(p_dates[x.e])::text || ',"description":'
-                        || p_descriptions[x.e] || ',"metadata":' || p_metadata[x.e]
-                        || ',"lines":[' || x.lines || ']}')::text || '}',
+             || '{"entryId":"' || p_entry_ids[x.e] || '","kind":"standard","date":'
+             || to_json(p_dates[x.e])::text || ',"description":' || p_descriptions[x.e]
+             || ',"metadata":' || p_metadata[x.e] || ',"lines":[' || x.lines || ']}}',
              ',' ORDER BY x.e)
       INTO v_events
     FROM (SELECT t.e,

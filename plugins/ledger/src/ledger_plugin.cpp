@@ -433,11 +433,22 @@ class LedgerPlugin final : public fk::sdk::Plugin {
         static_cast<std::size_t>(config_int(ctx, "max_batch_entries", kDefaultMaxBatchEntries)),
         static_cast<std::size_t>(config_int(ctx, "max_entry_lines", kDefaultMaxEntryLines)));
     if (req.error) return to_error(*req.error);
-    json result = call_json(ctx, "ledger_post_batch_request",
-                            "SELECT ledger_post_batch_request($1::jsonb, $2::boolean, $3, $4)",
-                            req.value.at("entries").dump(), req.value.at("atomic").get<bool>(), key,
-                            ctx.tenant().principal())
-                      .value();
+    // Column 2: the posted entries' events as JSON Lines (migration 0008),
+    // published below without being parsed here.
+    const auto rows =
+        ctx.tx()
+            .exec(
+                "SELECT b.r - 'events', ledger_batch_events(b.r) "
+                "FROM ledger_post_batch_request($1::jsonb, $2::boolean, $3, $4) AS b(r)",
+                req.value.at("entries").dump(), req.value.at("atomic").get<bool>(), key,
+                ctx.tenant().principal())
+            .value();
+    if (rows.size() != 1 || rows.columns() != 2) {
+      return Error::internal("ledger_post_batch_request returned no row");
+    }
+    const json result = json::parse(rows.get(0, 0u).value_or("null"), nullptr, false);
+    if (!result.is_object()) return Error::internal("ledger_post_batch_request returned no object");
+    if (result.contains("error")) return sql_refusal(result.at("error"));
     if (!result.value("replayed", false)) {
       json posted = json::array();
       const json& results = result.at("results");
@@ -449,17 +460,22 @@ class LedgerPlugin final : public fk::sdk::Plugin {
              {"posted", result.at("posted")},
              {"failed", result.at("failed")},
              {"entryIds", posted}});
-      // One event per posted entry, as if each had been posted alone; the
-      // SQL wrote each payload (migration 0008), published here as it is.
-      for (const json& event : result.at("events")) {
+      // One event per posted entry, as if each had been posted alone.
+      std::string_view events = rows.get(0, 1u).value_or("");
+      while (!events.empty()) {
+        const auto end = std::min(events.find('\n'), events.size());
+        const std::string_view line = events.substr(0, end);
+        const auto tab = line.find('\t');
+        if (tab == std::string_view::npos) {
+          return Error::internal("a batch event line has no entry id");
+        }
         ctx.tx()
-            .publish(fk::sdk::EventSpec{kEntryPosted, "entry",
-                                        event.at("entryId").get_ref<const std::string&>(),
-                                        event.at("payload").get_ref<const std::string&>(), 1})
+            .publish(fk::sdk::EventSpec{kEntryPosted, "entry", line.substr(0, tab),
+                                        line.substr(tab + 1), 1})
             .value();
+        events.remove_prefix(std::min(end + 1, events.size()));
       }
     }
-    result.erase("events");  // the events' copy; clients read results
     respond_write(ctx, result);
     return {};
   }
