@@ -156,6 +156,12 @@ void check_ledger_consistent(const std::string& tenant) {
   const auto unbalanced = w.exec(
       "SELECT entry_id FROM ledger_lines GROUP BY entry_id, currency HAVING sum(amount) <> 0");
   CHECK(unbalanced.empty());
+  // No entry without its lines: a batch that wrote its entries before
+  // locking and then refused one undid them all (migration 0009).
+  const auto lineless = w.exec(
+      "SELECT e.id FROM ledger_entries e "
+      "WHERE NOT EXISTS (SELECT 1 FROM ledger_lines l WHERE l.entry_id = e.id)");
+  CHECK(lineless.empty());
   const json trial =
       json::parse(w.exec("SELECT ledger_trial_balance(NULL)")[0][0].as<std::string>());
   CHECK(trial["balanced"].get<bool>());
@@ -387,6 +393,42 @@ TEST_CASE("independent batches refuse bad entries exactly as single postings do"
   CHECK(after.at("1000").lines == static_cast<int64_t>(good_count));
   CHECK(after.at("4000").credits == static_cast<int64_t>(250 * good_count));
   CHECK(after.at("OLD").lines == 0);
+  check_ledger_consistent(tenant);
+}
+
+TEST_CASE("a batch refused only under the locks leaves no early-written entry", "[ledgersql]") {
+  const auto tenant = fk::test::create_tenant("ledger-batchlate");
+  new_account(tenant, "1000", "asset", "USD");
+  new_account(tenant, "4000", "income", "USD");
+  new_account(tenant, "EUR", "asset", "EUR");
+  const auto closed = new_account(tenant, "OLD", "asset", "USD");
+  REQUIRE_FALSE(
+      is_error(call(tenant, "SELECT ledger_close_account($1::uuid, 'user:batch')", closed)));
+  // Nothing the checks before the locks see: known codes, balanced, non-zero.
+  const json good = entry("good", {line("1000", 250), line("4000", -250)});
+  const json to_closed = entry("to a closed account", {line("OLD", 5), line("4000", -5)});
+  const json wrong_currency = entry("USD on a EUR account", {line("EUR", 7), line("4000", -7)});
+
+  const json atomic = batch(tenant, {good, to_closed, good}, true);
+  CHECK(error_code(atomic) == "BATCH_REJECTED");
+  CHECK(atomic["error"]["details"]["index"] == 1);
+  CHECK(atomic["error"]["details"]["error"] == post_entry(tenant, to_closed)["error"]);
+
+  const json independent = batch(tenant, {good, to_closed, good, wrong_currency}, false);
+  INFO(independent.dump());
+  REQUIRE_FALSE(is_error(independent));
+  CHECK(independent["posted"] == 2);
+  CHECK(independent["failed"] == 2);
+  CHECK(independent["results"][1]["error"] == post_entry(tenant, to_closed)["error"]);
+  CHECK(independent["results"][3]["error"] == post_entry(tenant, wrong_currency)["error"]);
+  REQUIRE(independent["events"].size() == 2);
+  CHECK(independent["events"][0]["entryId"] == independent["results"][0]["entryId"]);
+  CHECK(independent["events"][1]["entryId"] == independent["results"][2]["entryId"]);
+  {
+    fk::db::TenantTransaction tx(pool(), tenant);
+    CHECK(tx.work().exec1("SELECT count(*) FROM ledger_entries")[0].as<int>() == 2);
+  }
+  CHECK(counters(tenant).at("1000").lines == 2);
   check_ledger_consistent(tenant);
 }
 
