@@ -44,7 +44,9 @@
 #   LEDGER_BENCH_BATCH_REQUESTS (10)  batches per mode
 #   LEDGER_BENCH_BATCH_CLIENTS (2)    batches in flight at once
 #   LEDGER_BENCH_PORT (18090)      kernel port (outside 32768-60999)
-#   LEDGER_BENCH_PROFILE (0)       1: perf record the kernel during one extra run
+#   LEDGER_BENCH_PROFILE (0)       1: perf record the kernel during one extra posting run
+#                                  and during one extra pair of batches
+#   LEDGER_BENCH_POSTINGS (1)      0: skip the single-posting rounds (batches only)
 #   LEDGER_BENCH_RESULTS_DIR       raw outputs (/tmp/fk-ledger-bench-<timestamp>)
 #
 # Exit status 1 when any posting answered other than 201, a batch failed,
@@ -73,6 +75,7 @@ BATCH_ENTRIES=${LEDGER_BENCH_BATCH_ENTRIES:-500}
 BATCH_REQUESTS=${LEDGER_BENCH_BATCH_REQUESTS:-10}
 BATCH_CLIENTS=${LEDGER_BENCH_BATCH_CLIENTS:-2}
 PROFILE=${LEDGER_BENCH_PROFILE:-0}
+POSTINGS=${LEDGER_BENCH_POSTINGS:-1}
 RESULTS_DIR=${LEDGER_BENCH_RESULTS_DIR:-/tmp/fk-ledger-bench-$(date +%Y%m%d-%H%M%S)}
 CASH_CODE=1001  # the first cash account (10mm)
 REVENUE_PREFIX=40
@@ -417,6 +420,7 @@ run_pgbench() {
   rm -rf "$logdir"
 }
 
+if [[ "$POSTINGS" == 1 ]]; then
 log "warm-up: kernel ${WARMUP}s, pgbench ${WARMUP}s per variant"
 run_kernel kernel.warmup "$WARMUP"
 run_pgbench framed.warmup framed "$WARMUP"
@@ -432,7 +436,6 @@ for ((round = 1; round <= ROUNDS; round++)); do
   log "round $round: pgbench kernel statements ${DURATION}s"
   run_pgbench "kernelsql.r$round" kernel_sql "$DURATION"
 done
-LOAD_AFTER=$(load_average)
 
 if [[ "$PROFILE" == 1 ]] && command -v perf >/dev/null; then
   log "profile: perf record of the kernel during one more ${DURATION}s wrk run"
@@ -466,6 +469,8 @@ sleep 1  # backends report their statistics at most every 0.5 s when idle
   echo "(columns: function | calls | total ms per call | self ms per call)"
 } >"$RESULTS_DIR/functions.txt" 2>&1 || true
 superuser_psql -c "ALTER SYSTEM RESET track_functions" -c "SELECT pg_reload_conf()" >/dev/null
+fi  # POSTINGS
+LOAD_AFTER=$(load_average)
 
 # ---- batches ----------------------------------------------------------------------
 
@@ -505,6 +510,24 @@ run_batches() {
 log "batches: $BATCH_REQUESTS x $BATCH_ENTRIES entries per mode, $BATCH_CLIENTS in flight"
 run_batches atomic
 run_batches independent
+
+if [[ "$PROFILE" == 1 ]] && command -v perf >/dev/null; then
+  log "profile: perf record of the kernel during $BATCH_REQUESTS more atomic batches"
+  perf record -F 499 -g -p "$KERNEL_PID" -o "$BENCH_TMP/perf-batch.data" >/dev/null 2>&1 &
+  PERF_PID=$!
+  sleep 1
+  mv "$RESULTS_DIR/batch-atomic.txt" "$RESULTS_DIR/batch-atomic.kept"
+  run_batches atomic
+  mv "$RESULTS_DIR/batch-atomic.txt" "$RESULTS_DIR/batch-profiled.txt"
+  mv "$RESULTS_DIR/batch-atomic.kept" "$RESULTS_DIR/batch-atomic.txt"
+  kill -INT "$PERF_PID" 2>/dev/null || true
+  wait "$PERF_PID" 2>/dev/null || true
+  PERF_PID=""
+  perf report -i "$BENCH_TMP/perf-batch.data" --no-children --sort dso,sym -g none --percent-limit 0.7 --stdio \
+    2>/dev/null | grep -v '^#' | grep -v '^$' | head -60 >"$RESULTS_DIR/perf-kernel-batch.txt" || true
+  perf report -i "$BENCH_TMP/perf-batch.data" --children --sort sym -g none --percent-limit 2 --stdio \
+    2>/dev/null | grep -v '^#' | grep -v '^$' | head -80 >"$RESULTS_DIR/perf-kernel-batch-inclusive.txt" || true
+fi
 
 # Per-function times of batch posting (not measured for throughput).
 superuser_psql -c "ALTER SYSTEM SET track_functions = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
@@ -574,6 +597,7 @@ batch_field() { sed -n 's/^FKBATCH .*\b'"$2"'=\([^ ]*\).*/\1/p' "$RESULTS_DIR/ba
   echo "kernel: $SERVER_THREADS HTTP threads, pool 8, no dev_mode, Bearer token of an accountant; pgbench -M $PGBENCH_MODE as fk_runtime"
   echo "accounts: $CASH_ACCOUNTS cash account(s) 10mm debited and $ACCOUNTS revenue accounts 40nn credited, at random"
   echo
+  if [[ "$POSTINGS" == 1 ]]; then
   printf '| %-30s | %8s | %11s | %6s | %6s | %6s | %6s | %6s | %6s | %8s |\n' target "tx/s" "tx/s range" "p50 ms" "p90 ms" "p99 ms" kernel pg client "tx/CPU-s"
   echo "|--------------------------------|----------|-------------|--------|--------|--------|--------|--------|--------|----------|"
   for name in kernel kernelsql framed plain; do
@@ -595,6 +619,7 @@ batch_field() { sed -n 's/^FKBATCH .*\b'"$2"'=\([^ ]*\).*/\1/p' "$RESULTS_DIR/ba
     "kernel's statements / framed = $(ratio "$(median kernelsql rps)" "$(median framed rps)")"
   echo "per server-side CPU-second: kernel / framed = $(ratio "$(per_cpu kernel)" "$(per_cpu framed)"), kernel / plain = $(ratio "$(per_cpu kernel)" "$(per_cpu plain)")"
   echo
+  fi
   echo "batches ($BATCH_REQUESTS x $BATCH_ENTRIES entries x 2 lines, $BATCH_CLIENTS in flight; goal >= 20000 lines/s):"
   for mode in atomic independent; do
     printf '  %-12s %7s lines/s  (%s entries/s; kernel CPU %s%%, pg CPU %s%%)\n' "$mode" "$(batch_field "$mode" lines_per_s)" \
