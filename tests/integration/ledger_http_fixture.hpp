@@ -27,6 +27,20 @@
 
 namespace fk::test::ledger {
 
+// Runs a shell command; its exit status must be 0. Returns its output.
+inline std::string run_command(const std::string& command) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  const int status = pclose(pipe);
+  INFO(command << "\n" << out);
+  REQUIRE(status == 0);
+  return out;
+}
+
 // ledger.so, built once per process out of tree against the installed SDK
 // (tests/ledger/build_ledger_plugin.sh) in its own work directory, removed
 // at exit after the hosts have unloaded it; or $FK_LEDGER_SO.
@@ -42,15 +56,7 @@ inline const std::string& ledger_library() {
     const std::string command = std::string(FK_SOURCE_DIR) +
                                 "/tests/ledger/build_ledger_plugin.sh " + build_dir.string() + " " +
                                 work + " 2>&1";
-    std::string out;
-    FILE* pipe = popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    char buffer[4096];
-    std::size_t n = 0;
-    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-    const int status = pclose(pipe);
-    INFO(command << "\n" << out);
-    REQUIRE(status == 0);
+    const std::string out = run_command(command);
     const auto at = out.rfind("ledger.so: ");
     REQUIRE(at != std::string::npos);
     std::string so = out.substr(at + 11);

@@ -872,23 +872,9 @@ TEST_CASE("batch posting: all-or-nothing or independent", "[ledgersql]") {
 
 namespace {
 
-// Runs a command and returns its standard output; fails the test on a non-zero exit.
-std::string run_command(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  std::size_t n = 0;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  const int status = pclose(pipe);
-  INFO(command << "\n" << out);
-  REQUIRE(status == 0);
-  return out;
-}
-
 // `ledger balance --flat` totals, per "account|currency", in minor units.
 std::map<std::string, int64_t> ledger_cli_balances(const std::string& journal_path) {
-  const std::string out = run_command(
+  const std::string out = fk::test::ledger::run_command(
       "ledger -f " + journal_path +
       " balance --flat --empty --no-total --format '%(account)\\t%(display_total)\\n' 2>&1");
   std::map<std::string, int64_t> balances;
@@ -1012,7 +998,7 @@ TEST_CASE("the ledger-cli export reconciles with the API's balances", "[ledgersq
                                .get<std::string>();
     const auto cli = ledger_cli_balances(path);
     CHECK(without_zeros(cli) == without_zeros(expected_balances(std::string("2026-02-28"))));
-    const std::string text = run_command("cat " + path);
+    const std::string text = fk::test::ledger::run_command("cat " + path);
     CHECK(text.find("2026-01-05 * Opening balances") != std::string::npos);
     CHECK(text.find("Transfer") == std::string::npos);  // after the range
   }
