@@ -45,12 +45,31 @@ OutgoingEvent prepare(EventToPublish event, const std::vector<std::string>& subs
 
 namespace {
 
-void append_string(std::string& out, std::string_view key, const std::string& value) {
-  out += '"';
-  out += key;
-  out += "\":";
-  out += nlohmann::json(value).dump();
-}
+// Appends `"key":<value>` to a JSON object being written, with the comma
+// before every member but its first. `raw` is JSON text already checked.
+class ObjectWriter {
+ public:
+  explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
+  ~ObjectWriter() { out_ += '}'; }
+  ObjectWriter(const ObjectWriter&) = delete;
+  ObjectWriter& operator=(const ObjectWriter&) = delete;
+
+  void raw(std::string_view key, std::string_view json_text) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_ += '"';
+    out_ += key;
+    out_ += "\":";
+    out_ += json_text;
+  }
+  void string(std::string_view key, const std::string& value) {
+    raw(key, nlohmann::json(value).dump());
+  }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
 
 }  // namespace
 
@@ -69,27 +88,17 @@ db::Statement publish_statement(const std::string& tenant_id,
   for (const auto& outgoing : events) {
     const auto& event = outgoing.event;
     if (rows.size() > 1) rows += ',';
-    rows += '{';
-    append_string(rows, "type", event.type);
-    rows += ',';
-    append_string(rows, "source", event.source);
-    rows += ',';
-    append_string(rows, "aggregateType", event.aggregate_type);
-    rows += ',';
-    append_string(rows, "aggregateId", event.aggregate_id);
-    rows += ",\"version\":";
-    rows += std::to_string(event.version);
-    rows += ',';
-    append_string(rows, "principal", event.principal);
-    rows += ',';
-    append_string(rows, "correlationId", event.correlation_id);
-    rows += ',';
-    append_string(rows, "causationId", event.causation_id);
-    rows += ",\"subscribers\":";
-    rows += nlohmann::json(outgoing.subscribers).dump();
-    rows += ",\"payload\":";
-    rows += event.payload_json;
-    rows += '}';
+    ObjectWriter row(rows);
+    row.string("type", event.type);
+    row.string("source", event.source);
+    row.string("aggregateType", event.aggregate_type);
+    row.string("aggregateId", event.aggregate_id);
+    row.raw("version", std::to_string(event.version));
+    row.string("principal", event.principal);
+    row.string("correlationId", event.correlation_id);
+    row.string("causationId", event.causation_id);
+    row.raw("subscribers", nlohmann::json(outgoing.subscribers).dump());
+    row.raw("payload", event.payload_json);
   }
   rows += ']';
   return db::Statement{"SELECT fk_outbox_publish($1::uuid, $2::jsonb)::text",

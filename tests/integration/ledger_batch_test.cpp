@@ -323,14 +323,19 @@ TEST_CASE("amounts in a batch keep each currency's exponent, to the last bigint"
   check_ledger_consistent(tenant);
 }
 
-TEST_CASE("independent batches refuse bad entries exactly as single postings do", "[ledgersql]") {
-  const auto tenant = fk::test::create_tenant("ledger-batchmix");
+// USD cash 1000 and revenue 4000, a EUR account and a closed USD account OLD.
+static void open_mixed_accounts(const std::string& tenant) {
   new_account(tenant, "1000", "asset", "USD");
   new_account(tenant, "4000", "income", "USD");
   new_account(tenant, "EUR", "asset", "EUR");
   const auto closed = new_account(tenant, "OLD", "asset", "USD");
   REQUIRE_FALSE(
       is_error(call(tenant, "SELECT ledger_close_account($1::uuid, 'user:batch')", closed)));
+}
+
+TEST_CASE("independent batches refuse bad entries exactly as single postings do", "[ledgersql]") {
+  const auto tenant = fk::test::create_tenant("ledger-batchmix");
+  open_mixed_accounts(tenant);
 
   const json good = entry("good", {line("1000", 250), line("4000", -250)});
   json unknown_id = entry("unknown id", {line("1000", 5), line("4000", -5)});
@@ -398,12 +403,7 @@ TEST_CASE("independent batches refuse bad entries exactly as single postings do"
 
 TEST_CASE("a batch refused only under the locks leaves no early-written entry", "[ledgersql]") {
   const auto tenant = fk::test::create_tenant("ledger-batchlate");
-  new_account(tenant, "1000", "asset", "USD");
-  new_account(tenant, "4000", "income", "USD");
-  new_account(tenant, "EUR", "asset", "EUR");
-  const auto closed = new_account(tenant, "OLD", "asset", "USD");
-  REQUIRE_FALSE(
-      is_error(call(tenant, "SELECT ledger_close_account($1::uuid, 'user:batch')", closed)));
+  open_mixed_accounts(tenant);
   // Nothing the checks before the locks see: known codes, balanced, non-zero.
   const json good = entry("good", {line("1000", 250), line("4000", -250)});
   const json to_closed = entry("to a closed account", {line("OLD", 5), line("4000", -5)});

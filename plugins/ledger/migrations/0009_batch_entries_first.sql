@@ -16,6 +16,22 @@
 -- entries after the locks (ledger_post_batch_rows_pass with p_entries_first
 -- false, which is 0007's ledger_post_batch_rows unchanged).
 
+-- A batch's entries but the refused ones (p_bad, 1-based), in batch order,
+-- with the ids and dates ledger_post_batch_rows_pass chose.
+CREATE FUNCTION ledger_batch_insert_entries(p_entries jsonb, p_ids uuid[], p_dates date[],
+                                            p_bad integer[], p_tenant uuid, p_actor text)
+  RETURNS void
+  LANGUAGE sql
+  AS $$
+  INSERT INTO ledger_entries (tenant_id, id, kind, entry_date, description, metadata, created_by,
+                              created_at)
+  SELECT p_tenant, p_ids[e.o], 'standard', p_dates[e.o], coalesce(e.v->>'description', ''),
+         coalesce(e.v->'metadata', '{}'::jsonb), p_actor, clock_timestamp()
+  FROM jsonb_array_elements(p_entries) WITH ORDINALITY AS e(v, o)
+  WHERE e.o <> ALL (p_bad)
+  ORDER BY e.o
+  $$;
+
 -- 0007's ledger_post_batch_rows, with p_entries_first: when true, the entries
 -- of a batch that passes every check made before locking are inserted
 -- before the lock pass, and any later refusal or hand-back (NULL) raises
@@ -116,13 +132,8 @@ CREATE FUNCTION ledger_post_batch_rows_pass(p_entries jsonb, p_atomic boolean, p
         v_dates, v_descriptions, v_metadata, v_line_counts, '{}', '{}', v_acc_ids,
         v_acc_codes_json, v_acc_currencies_json, v_acc_exponents, v_acc_scales);
       IF p_entries_first THEN
-        INSERT INTO ledger_entries (tenant_id, id, kind, entry_date, description, metadata,
-                                    created_by, created_at)
-        SELECT v_tenant, v_entry_ids[e.o], 'standard', v_dates[e.o],
-               coalesce(e.v->>'description', ''), coalesce(e.v->'metadata', '{}'::jsonb),
-               v_actor, clock_timestamp()
-        FROM jsonb_array_elements(p_entries) WITH ORDINALITY AS e(v, o)
-        ORDER BY e.o;
+        PERFORM ledger_batch_insert_entries(p_entries, v_entry_ids, v_dates, v_bad, v_tenant,
+                                            v_actor);
         v_entries_written := true;
       END IF;
     END IF;
@@ -197,14 +208,8 @@ CREATE FUNCTION ledger_post_batch_rows_pass(p_entries jsonb, p_atomic boolean, p
     END IF;
 
     IF NOT v_entries_written THEN
-      INSERT INTO ledger_entries (tenant_id, id, kind, entry_date, description, metadata,
-                                  created_by, created_at)
-      SELECT v_tenant, v_entry_ids[e.o], 'standard', v_dates[e.o],
-             coalesce(e.v->>'description', ''), coalesce(e.v->'metadata', '{}'::jsonb),
-             v_actor, clock_timestamp()
-      FROM jsonb_array_elements(p_entries) WITH ORDINALITY AS e(v, o)
-      WHERE e.o <> ALL (v_bad)
-      ORDER BY e.o;
+      PERFORM ledger_batch_insert_entries(p_entries, v_entry_ids, v_dates, v_bad, v_tenant,
+                                          v_actor);
     END IF;
 
     -- Lines in batch order; per account, sequence numbers and running
