@@ -420,55 +420,63 @@ run_pgbench() {
   rm -rf "$logdir"
 }
 
-if [[ "$POSTINGS" == 1 ]]; then
-log "warm-up: kernel ${WARMUP}s, pgbench ${WARMUP}s per variant"
-run_kernel kernel.warmup "$WARMUP"
-run_pgbench framed.warmup framed "$WARMUP"
-run_pgbench plain.warmup plain "$WARMUP"
-run_pgbench kernelsql.warmup kernel_sql "$WARMUP"
-for ((round = 1; round <= ROUNDS; round++)); do
-  log "round $round: kernel ${DURATION}s (load average $(load_average))"
-  run_kernel "kernel.r$round" "$DURATION"
-  log "round $round: pgbench framed ${DURATION}s"
-  run_pgbench "framed.r$round" framed "$DURATION"
-  log "round $round: pgbench plain ${DURATION}s"
-  run_pgbench "plain.r$round" plain "$DURATION"
-  log "round $round: pgbench kernel statements ${DURATION}s"
-  run_pgbench "kernelsql.r$round" kernel_sql "$DURATION"
-done
-
-if [[ "$PROFILE" == 1 ]] && command -v perf >/dev/null; then
-  log "profile: perf record of the kernel during one more ${DURATION}s wrk run"
-  perf record -F 499 -g -p "$KERNEL_PID" -o "$BENCH_TMP/perf.data" >/dev/null 2>&1 &
+# profile_kernel NAME COMMAND...: perf record of the kernel while COMMAND runs;
+# writes $RESULTS_DIR/perf-NAME.txt (self time) and perf-NAME-inclusive.txt.
+profile_kernel() {
+  local name=$1 data="$BENCH_TMP/perf-$1.data"
+  shift
+  perf record -F 499 -g -p "$KERNEL_PID" -o "$data" >/dev/null 2>&1 &
   PERF_PID=$!
   sleep 1
-  run_kernel kernel.profiled "$DURATION"
+  "$@"
   kill -INT "$PERF_PID" 2>/dev/null || true
   wait "$PERF_PID" 2>/dev/null || true
   PERF_PID=""
-  perf report -i "$BENCH_TMP/perf.data" --no-children --sort dso,sym -g none --percent-limit 0.7 --stdio \
-    2>/dev/null | grep -v '^#' | grep -v '^$' | head -60 >"$RESULTS_DIR/perf-kernel.txt" || true
-  perf report -i "$BENCH_TMP/perf.data" --children --sort sym -g none --percent-limit 3 --stdio \
-    2>/dev/null | grep -v '^#' | grep -v '^$' | head -60 >"$RESULTS_DIR/perf-kernel-inclusive.txt" || true
-fi
+  perf report -i "$data" --no-children --sort dso,sym -g none --percent-limit 0.7 --stdio \
+    2>/dev/null | grep -v '^#' | grep -v '^$' | head -60 >"$RESULTS_DIR/perf-$name.txt" || true
+  perf report -i "$data" --children --sort sym -g none --percent-limit 2 --stdio \
+    2>/dev/null | grep -v '^#' | grep -v '^$' | head -80 >"$RESULTS_DIR/perf-$name-inclusive.txt" || true
+}
 
-# ---- where PostgreSQL's time goes inside one posting: per-function times -------------
+if [[ "$POSTINGS" == 1 ]]; then
+  log "warm-up: kernel ${WARMUP}s, pgbench ${WARMUP}s per variant"
+  run_kernel kernel.warmup "$WARMUP"
+  run_pgbench framed.warmup framed "$WARMUP"
+  run_pgbench plain.warmup plain "$WARMUP"
+  run_pgbench kernelsql.warmup kernel_sql "$WARMUP"
+  for ((round = 1; round <= ROUNDS; round++)); do
+    log "round $round: kernel ${DURATION}s (load average $(load_average))"
+    run_kernel "kernel.r$round" "$DURATION"
+    log "round $round: pgbench framed ${DURATION}s"
+    run_pgbench "framed.r$round" framed "$DURATION"
+    log "round $round: pgbench plain ${DURATION}s"
+    run_pgbench "plain.r$round" plain "$DURATION"
+    log "round $round: pgbench kernel statements ${DURATION}s"
+    run_pgbench "kernelsql.r$round" kernel_sql "$DURATION"
+  done
 
-log "function profile: track_functions=all during one more ${WARMUP}s kernel run"
-superuser_psql -c "ALTER SYSTEM SET track_functions = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
-sleep 1
-superuser_psql -c "SELECT pg_stat_reset()" >/dev/null
-run_kernel kernel.functions "$WARMUP"
-sleep 1  # backends report their statistics at most every 0.5 s when idle
-{
-  echo "PostgreSQL functions during $(fkbench_field "$RESULTS_DIR/kernel.functions.txt" requests) postings (track_functions=all):"
-  superuser_psql -F ' | ' -c "SELECT rpad(funcname, 28), lpad(calls::text, 7),
-      lpad(to_char(total_time / calls, 'FM990.000'), 8) AS total_ms_per_call,
-      lpad(to_char(self_time / calls, 'FM990.000'), 8) AS self_ms_per_call
-    FROM pg_stat_user_functions WHERE calls > 0 ORDER BY total_time DESC LIMIT 15"
-  echo "(columns: function | calls | total ms per call | self ms per call)"
-} >"$RESULTS_DIR/functions.txt" 2>&1 || true
-superuser_psql -c "ALTER SYSTEM RESET track_functions" -c "SELECT pg_reload_conf()" >/dev/null
+  if [[ "$PROFILE" == 1 ]] && command -v perf >/dev/null; then
+    log "profile: perf record of the kernel during one more ${DURATION}s wrk run"
+    profile_kernel kernel run_kernel kernel.profiled "$DURATION"
+  fi
+
+  # ---- where PostgreSQL's time goes inside one posting: per-function times -------------
+
+  log "function profile: track_functions=all during one more ${WARMUP}s kernel run"
+  superuser_psql -c "ALTER SYSTEM SET track_functions = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+  sleep 1
+  superuser_psql -c "SELECT pg_stat_reset()" >/dev/null
+  run_kernel kernel.functions "$WARMUP"
+  sleep 1  # backends report their statistics at most every 0.5 s when idle
+  {
+    echo "PostgreSQL functions during $(fkbench_field "$RESULTS_DIR/kernel.functions.txt" requests) postings (track_functions=all):"
+    superuser_psql -F ' | ' -c "SELECT rpad(funcname, 28), lpad(calls::text, 7),
+        lpad(to_char(total_time / calls, 'FM990.000'), 8) AS total_ms_per_call,
+        lpad(to_char(self_time / calls, 'FM990.000'), 8) AS self_ms_per_call
+      FROM pg_stat_user_functions WHERE calls > 0 ORDER BY total_time DESC LIMIT 15"
+    echo "(columns: function | calls | total ms per call | self ms per call)"
+  } >"$RESULTS_DIR/functions.txt" 2>&1 || true
+  superuser_psql -c "ALTER SYSTEM RESET track_functions" -c "SELECT pg_reload_conf()" >/dev/null
 fi  # POSTINGS
 LOAD_AFTER=$(load_average)
 
@@ -513,20 +521,10 @@ run_batches independent
 
 if [[ "$PROFILE" == 1 ]] && command -v perf >/dev/null; then
   log "profile: perf record of the kernel during $BATCH_REQUESTS more atomic batches"
-  perf record -F 499 -g -p "$KERNEL_PID" -o "$BENCH_TMP/perf-batch.data" >/dev/null 2>&1 &
-  PERF_PID=$!
-  sleep 1
   mv "$RESULTS_DIR/batch-atomic.txt" "$RESULTS_DIR/batch-atomic.kept"
-  run_batches atomic
+  profile_kernel kernel-batch run_batches atomic
   mv "$RESULTS_DIR/batch-atomic.txt" "$RESULTS_DIR/batch-profiled.txt"
   mv "$RESULTS_DIR/batch-atomic.kept" "$RESULTS_DIR/batch-atomic.txt"
-  kill -INT "$PERF_PID" 2>/dev/null || true
-  wait "$PERF_PID" 2>/dev/null || true
-  PERF_PID=""
-  perf report -i "$BENCH_TMP/perf-batch.data" --no-children --sort dso,sym -g none --percent-limit 0.7 --stdio \
-    2>/dev/null | grep -v '^#' | grep -v '^$' | head -60 >"$RESULTS_DIR/perf-kernel-batch.txt" || true
-  perf report -i "$BENCH_TMP/perf-batch.data" --children --sort sym -g none --percent-limit 2 --stdio \
-    2>/dev/null | grep -v '^#' | grep -v '^$' | head -80 >"$RESULTS_DIR/perf-kernel-batch-inclusive.txt" || true
 fi
 
 # Per-function times of batch posting (not measured for throughput).
