@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -63,7 +64,15 @@ class ObjectWriter {
     out_ += json_text;
   }
   void string(std::string_view key, const std::string& value) {
-    raw(key, nlohmann::json(value).dump());
+    // Ids, types and names are plain ASCII: quoted as they are. Anything
+    // else (quotes, control characters, UTF-8) is escaped by the library.
+    const bool plain = std::all_of(value.begin(), value.end(), [](unsigned char c) {
+      return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+    });
+    if (!plain) return raw(key, nlohmann::json(value).dump());
+    raw(key, "\"");
+    out_ += value;
+    out_ += '"';
   }
 
  private:

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <set>
+#include <stdexcept>
 
 namespace fk::plugins {
 namespace {
@@ -379,9 +380,9 @@ fk_status PluginHost::publish(fk_txn& txn, const PublishSpec& spec, std::string&
     message = "event type \"" + spec.type + "\" is not listed under events.publishes";
     return FK_ERR_PERMISSION_DENIED;
   }
-  if (spec.version < 1 || !events::is_json_object(spec.payload_json)) {
+  if (spec.version < 1) {
     code = "INVALID_EVENT";
-    message = "an event payload must be a JSON object and its version at least 1";
+    message = "an event's version must be at least 1";
     return FK_ERR_INVALID_ARGUMENT;
   }
   try {
@@ -401,9 +402,16 @@ fk_status PluginHost::publish(fk_txn& txn, const PublishSpec& spec, std::string&
       event.correlation_id = txn.ctx->request_id;
       event.causation_id = txn.ctx->causation_id;
       // Written with the transaction's commit, with the others (a batch's
-      // events are one statement); checked now, so the plugin hears of a mistake.
+      // events are one statement); checked now (prepare: the payload is one
+      // JSON object), so the plugin hears of a mistake.
       if (txn.events == nullptr) return FK_ERR_INTERNAL;
-      txn.events->push_back(events::prepare(std::move(event), subscribers));
+      try {
+        txn.events->push_back(events::prepare(std::move(event), subscribers));
+      } catch (const std::invalid_argument& e) {
+        code = "INVALID_EVENT";
+        message = e.what();
+        return FK_ERR_INVALID_ARGUMENT;
+      }
       return FK_OK;
     });
   } catch (const Abandoned&) {

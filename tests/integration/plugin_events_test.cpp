@@ -100,6 +100,17 @@ TEST_CASE("plugin events: once per subscriber, none after a rollback, dead lette
   CHECK(tenant_query(tenant, "SELECT count(*) FROM fk_outbox")[0][0].as<int>() == before);
   CHECK(tenant_query(tenant, "SELECT count(*) FROM probe_items WHERE name = 'nope'")[0][0]
             .as<int>() == 0);
+  // A payload that is not one JSON object is refused at publish: the plugin
+  // hears why (here it gives up, so the request fails) and nothing is written.
+  const auto bad = post_item(kernel.port(), tenant, R"({"name":"bad","badPayload":true})");
+  INFO(bad.body);
+  CHECK(bad.status == 400);
+  CHECK(bad.json()["error"]["message"].get<std::string>().find("is not a JSON object") !=
+        std::string::npos);
+  CHECK(tenant_query(tenant, "SELECT count(*) FROM fk_outbox")[0][0].as<int>() == before);
+  CHECK(
+      tenant_query(tenant, "SELECT count(*) FROM probe_items WHERE name = 'bad'")[0][0].as<int>() ==
+      0);
 
   // A failing subscriber is retried, then dead-lettered; the other one is not held up.
   auto failing = post_item(kernel.port(), tenant, R"({"name":"poison","fail":true})");

@@ -81,9 +81,9 @@ class ProbePlugin final : public fk::sdk::Plugin {
     const std::string id(rows.begin().operator*().get(0).value_or(""));
     json payload = {
         {"id", id}, {"fail", body.value("fail", false)}, {"slow", body.value("slow", false)}};
-    ctx.tx()
-        .publish(fk::sdk::EventSpec{"probe.item.created", "item", id, payload.dump(), 1})
-        .value();
+    // "badPayload": a payload that is not one JSON object, which the kernel refuses.
+    const std::string payload_text = body.value("badPayload", false) ? "[1]" : payload.dump();
+    ctx.tx().publish(fk::sdk::EventSpec{"probe.item.created", "item", id, payload_text, 1}).value();
     ctx.tx().audit({"probe.item.create", "item", id, "{}"}).value();
     if (body.value("reject", false)) {
       // Refused after writing: the row, the event and the audit record roll back.
