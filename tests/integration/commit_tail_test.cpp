@@ -16,7 +16,9 @@
 #include <pqxx/pqxx>
 
 #include <chrono>
+#include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 using fk::test::TestDatabase;
@@ -267,6 +269,24 @@ TEST_CASE("an event payload must be one JSON object and reaches the outbox as wr
                   "'::jsonb, payload->>'big', aggregate_id, metadata->>'correlationId' "
                   "FROM fk_outbox WHERE type = 'probe.payload' ORDER BY seq");
   REQUIRE(rows.size() == 2);
+  // Event ids are time-ordered (version 7), through the function and the
+  // column default alike.
+  CHECK(count_of(tenant,
+                 "SELECT count(*) FROM fk_outbox WHERE substr(event_id::text, 15, 1) <> '7'") == 0);
+  const auto new_id = [&] {
+    return fk::test::tenant_query(tenant, "SELECT fk_time_ordered_uuid()::text")[0][0]
+        .as<std::string>();
+  };
+  const std::string first = new_id();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const std::string second = new_id();
+  CHECK(first.at(14) == '7');
+  CHECK(first.substr(0, 13) < second.substr(0, 13));  // the 48-bit millisecond prefixes
+  const long long prefix_ms = std::stoll(first.substr(0, 8) + first.substr(9, 4), nullptr, 16);
+  const long long now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  CHECK(std::llabs(now_ms - prefix_ms) < 60000);
   for (const auto& row : rows) {
     CHECK(row[0].as<bool>());
     CHECK(row[1].as<std::string>() == "98765432109876543210.123");

@@ -225,6 +225,8 @@ TEST_CASE("a 500-entry batch moves each account by exactly the sum of its lines"
       CHECK(r["status"] == "posted");
       CHECK(r.size() == 3);  // index, status, entryId
       ids.insert(r["entryId"].get<std::string>());
+      // Time-ordered (version 7) ids: inserts stay on the newest index pages.
+      CHECK(r["entryId"].get<std::string>().at(14) == '7');
       // Its ledger.entry.posted event, in batch order: the payload a single
       // posting's event has, as JSON text.
       const json& event = result["events"][i];
