@@ -4,6 +4,7 @@
 #include "db/tenant_transaction.hpp"
 #include "identity/totp.hpp"
 #include "support/http_client.hpp"
+#include "support/tenant_login.hpp"
 #include "support/test_database.hpp"
 #include "support/test_kernel.hpp"
 
@@ -15,48 +16,7 @@ using fk::test::HttpReply;
 
 namespace {
 
-constexpr const char* kPassword = "correct-horse-battery-9";
-
-struct Tenant {
-  std::string id;
-  std::string slug;
-};
-
-Tenant make_tenant(const std::string& prefix) {
-  const auto id = fk::test::create_tenant(prefix);
-  pqxx::connection connection(fk::test::TestDatabase::instance().owner_url());
-  pqxx::read_transaction tx(connection);
-  return {id,
-          tx.exec_params1("SELECT slug FROM tenants WHERE id = $1::uuid", id)[0].as<std::string>()};
-}
-
-std::string make_user(fk::test::TestKernel& kernel, const Tenant& tenant, const std::string& email,
-                      const std::vector<std::string>& roles) {
-  fk::db::TenantTransaction transaction(kernel.app().pool(), tenant.id);
-  const auto user = fk::auth::create_user(transaction.work(), kernel.app().auth().policy(),
-                                          *kernel.app().rbac(), email, "Test", kPassword, roles);
-  transaction.commit();
-  return user.id;
-}
-
-HttpReply login(uint16_t port, const Tenant& tenant, const std::string& email,
-                const std::optional<std::string>& totp = {}) {
-  nlohmann::json body = {{"tenant", tenant.slug}, {"email", email}, {"password", kPassword}};
-  if (totp) body["totp"] = *totp;
-  return http_call(port, "POST", "/v1/auth/login", {{"Content-Type", "application/json"}},
-                   body.dump());
-}
-
-std::string token(uint16_t port, const Tenant& tenant, const std::string& email) {
-  const auto reply = login(port, tenant, email);
-  INFO(reply.body);
-  REQUIRE(reply.status == 200);
-  return reply.json()["data"]["accessToken"];
-}
-
-std::map<std::string, std::string> bearer(const std::string& credential) {
-  return {{"Authorization", "Bearer " + credential}, {"Content-Type", "application/json"}};
-}
+using namespace fk::test::login;  // NOLINT(google-build-using-namespace): test helpers
 
 std::string code_at(const std::string& secret_base32, std::int64_t offset_seconds) {
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(

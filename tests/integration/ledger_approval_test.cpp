@@ -16,6 +16,7 @@
 #include "plugins/plugin_admin.hpp"
 #include "plugins/plugin_host.hpp"
 #include "support/http_client.hpp"
+#include "support/tenant_login.hpp"
 #include "support/test_database.hpp"
 #include "support/test_kernel.hpp"
 
@@ -42,8 +43,6 @@ using fk::test::http_call;
 using fk::test::HttpReply;
 using fk::test::TestDatabase;
 using nlohmann::json;
-
-constexpr const char* kPassword = "correct-horse-battery-9";
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path);
@@ -265,36 +264,7 @@ void write_policies(const fs::path& dir, const std::string& roles_yaml,
   std::ofstream(dir / "rbac.yaml", std::ios::trunc) << rbac;
 }
 
-struct Tenant {
-  std::string id;
-  std::string slug;
-};
-
-Tenant make_tenant(const std::string& prefix) {
-  const auto id = fk::test::create_tenant(prefix);
-  pqxx::connection connection(TestDatabase::instance().owner_url());
-  pqxx::read_transaction tx(connection);
-  return {id,
-          tx.exec_params1("SELECT slug FROM tenants WHERE id = $1::uuid", id)[0].as<std::string>()};
-}
-
-std::string make_user(fk::test::TestKernel& kernel, const Tenant& tenant, const std::string& email,
-                      const std::vector<std::string>& roles) {
-  fk::db::TenantTransaction transaction(kernel.app().pool(), tenant.id);
-  const auto user = fk::auth::create_user(transaction.work(), kernel.app().auth().policy(),
-                                          *kernel.app().rbac(), email, "Test", kPassword, roles);
-  transaction.commit();
-  return user.id;
-}
-
-std::string token(uint16_t port, const Tenant& tenant, const std::string& email) {
-  const json body = {{"tenant", tenant.slug}, {"email", email}, {"password", kPassword}};
-  const auto reply = http_call(port, "POST", "/v1/auth/login",
-                               {{"Content-Type", "application/json"}}, body.dump());
-  INFO(reply.body);
-  REQUIRE(reply.status == 200);
-  return reply.json()["data"]["accessToken"];
-}
+using namespace fk::test::login;  // NOLINT(google-build-using-namespace): test helpers
 
 // Binds the user to exactly `roles` (as PUT /v1/users/{id}/roles does).
 void set_roles(fk::test::TestKernel& kernel, const Tenant& tenant, const std::string& user_id,

@@ -12,6 +12,7 @@
 #include "keys/errors.hpp"
 #include "support/http_client.hpp"
 #include "support/subprocess.hpp"
+#include "support/tenant_login.hpp"
 #include "support/test_database.hpp"
 #include "support/test_kernel.hpp"
 
@@ -28,49 +29,7 @@ using fk::test::TestDatabase;
 
 namespace {
 
-constexpr const char* kPassword = "correct-horse-battery-9";
-
-struct Tenant {
-  std::string id;
-  std::string slug;
-};
-
-Tenant make_tenant(const std::string& prefix) {
-  const auto id = fk::test::create_tenant(prefix);
-  pqxx::connection connection(TestDatabase::instance().owner_url());
-  pqxx::read_transaction tx(connection);
-  return {id,
-          tx.exec_params1("SELECT slug FROM tenants WHERE id = $1::uuid", id)[0].as<std::string>()};
-}
-
-std::string make_user(fk::test::TestKernel& kernel, const Tenant& tenant,
-                      const std::string& email) {
-  fk::db::TenantTransaction transaction(kernel.app().pool(), tenant.id);
-  const auto user =
-      fk::auth::create_user(transaction.work(), kernel.app().auth().policy(), *kernel.app().rbac(),
-                            email, "Test", kPassword, {"member"});
-  transaction.commit();
-  return user.id;
-}
-
-HttpReply login(uint16_t port, const Tenant& tenant, const std::string& email,
-                const std::optional<std::string>& totp = {}) {
-  nlohmann::json body = {{"tenant", tenant.slug}, {"email", email}, {"password", kPassword}};
-  if (totp) body["totp"] = *totp;
-  return http_call(port, "POST", "/v1/auth/login", {{"Content-Type", "application/json"}},
-                   body.dump());
-}
-
-std::map<std::string, std::string> bearer(const std::string& token) {
-  return {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
-}
-
-std::string token(uint16_t port, const Tenant& tenant, const std::string& email) {
-  const auto reply = login(port, tenant, email);
-  INFO(reply.body);
-  REQUIRE(reply.status == 200);
-  return reply.json()["data"]["accessToken"];
-}
+using namespace fk::test::login;  // NOLINT(google-build-using-namespace): test helpers
 
 std::string code_now(const std::string& secret_base32) {
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
