@@ -89,10 +89,10 @@ std::optional<std::string> single_value(const fk::sdk::Rows& rows) {
   return std::string(*value);
 }
 
-// The jsonb a `SELECT ledger_fn(...)` returned; SQL NULL ("no such row")
-// becomes JSON null.
-json parse_sql_json(const fk::sdk::Rows& rows, const char* function) {
-  if (rows.size() != 1 || rows.columns() != 1) {
+// The jsonb a `SELECT ledger_fn(...)` returned in its first column (of
+// `columns`); SQL NULL ("no such row") becomes JSON null.
+json parse_sql_json(const fk::sdk::Rows& rows, const char* function, uint32_t columns = 1) {
+  if (rows.size() != 1 || rows.columns() != columns) {
     throw fk::sdk::Exception(Error::internal(std::string(function) + " returned no row"));
   }
   const auto text = rows.get(0, 0u);
@@ -443,10 +443,7 @@ class LedgerPlugin final : public fk::sdk::Plugin {
                 req.value.at("entries").dump(), req.value.at("atomic").get<bool>(), key,
                 ctx.tenant().principal())
             .value();
-    if (rows.size() != 1 || rows.columns() != 2) {
-      return Error::internal("ledger_post_batch_request returned no row");
-    }
-    const json result = json::parse(rows.get(0, 0u).value_or("null"), nullptr, false);
+    const json result = parse_sql_json(rows, "ledger_post_batch_request", 2);
     if (!result.is_object()) return Error::internal("ledger_post_batch_request returned no object");
     if (result.contains("error")) return sql_refusal(result.at("error"));
     if (!result.value("replayed", false)) {
